@@ -1,0 +1,70 @@
+//! Pure log-format parsers: each turns one framed line of bytes into a
+//! [`Record`], an ordered JSON object.
+//!
+//! Parsers know nothing of files, sockets or batching: framing (line
+//! splitting, multiline joining, length caps) happens before them, and what
+//! to do with a line that fails to parse is the caller's choice.
+//!
+//! ```
+//! use sluice_parsers::{parse_json, ParseError};
+//!
+//! let record = parse_json(br#"{"level":"INFO","message":"started"}"#).unwrap();
+//! assert_eq!(record["level"], "INFO");
+//! assert!(matches!(parse_json(b"plain text"), Err(ParseError::NotAnObject { .. })));
+//! ```
+#![deny(missing_docs)]
+
+mod json;
+mod regex_parser;
+mod timestamp;
+
+pub use json::parse_json;
+pub use regex_parser::{FieldType, RegexParser};
+pub use timestamp::{parse_timestamp, TIME_KEY_CANDIDATES};
+
+/// One log event's fields: an ordered JSON object. This is the currency
+/// between sluice's crates.
+pub type Record = serde_json::Map<String, serde_json::Value>;
+
+/// Why a line could not be parsed. Every variant carries the byte offset in
+/// the line where parsing gave up.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// The bytes are not valid UTF-8.
+    #[error("invalid UTF-8 at byte {offset}")]
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The line is valid JSON syntax-wise but its top level is not an object,
+    /// or it does not start like JSON at all.
+    #[error("not a JSON object (byte {offset})")]
+    NotAnObject {
+        /// Offset of the first significant byte.
+        offset: usize,
+    },
+    /// JSON syntax error.
+    #[error("invalid JSON at byte {offset}: {reason}")]
+    InvalidJson {
+        /// Offset where the JSON parser stopped.
+        offset: usize,
+        /// The JSON parser's message.
+        reason: String,
+    },
+    /// The line did not match a user-defined regex parser.
+    #[error("line does not match the parser's regex")]
+    NoMatch,
+    /// A captured value could not be converted to the declared type.
+    #[error("field `{field}` at byte {offset}: cannot convert {value:?} to {expected}")]
+    BadFieldType {
+        /// The capture name.
+        field: String,
+        /// Offset of the capture in the line.
+        offset: usize,
+        /// The captured text.
+        value: String,
+        /// The declared type.
+        expected: &'static str,
+    },
+}

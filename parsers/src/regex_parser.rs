@@ -1,0 +1,156 @@
+//! User-defined parsers: a regex with named captures, optionally typed.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::{ParseError, Record};
+
+/// Compiled-size cap for user regexes, so a pathological pattern fails at
+/// start-up instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// How a capture is converted before it lands in the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Signed 64-bit integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`).
+    Bool,
+}
+
+impl FieldType {
+    /// Looks a type up by its config name (`int`, `float`, `bool`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "int" | "integer" => Some(Self::Int),
+            "float" => Some(Self::Float),
+            "bool" | "boolean" => Some(Self::Bool),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Int => "int",
+            Self::Float => "float",
+            Self::Bool => "bool",
+        }
+    }
+
+    fn convert(self, text: &str) -> Option<Value> {
+        match self {
+            Self::Int => text.parse::<i64>().ok().map(Value::from),
+            Self::Float => text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+            Self::Bool => match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Some(Value::Bool(true)),
+                "false" | "0" | "no" => Some(Value::Bool(false)),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A compiled regex parser.
+#[derive(Debug, Clone)]
+pub struct RegexParser {
+    regex: Regex,
+    types: HashMap<String, FieldType>,
+}
+
+impl RegexParser {
+    /// Compiles `pattern`; `types` maps capture names to conversions.
+    ///
+    /// # Errors
+    /// The regex crate's error when the pattern is invalid or too large.
+    pub fn new(pattern: &str, types: HashMap<String, FieldType>) -> Result<Self, regex::Error> {
+        let regex = regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()?;
+        Ok(Self { regex, types })
+    }
+
+    /// Capture names declared by the pattern.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.regex.capture_names().flatten()
+    }
+
+    /// Parses one line: each named capture that took part becomes a field.
+    ///
+    /// # Errors
+    /// [`ParseError::InvalidUtf8`], [`ParseError::NoMatch`], or
+    /// [`ParseError::BadFieldType`] when a typed capture does not convert.
+    pub fn parse(&self, line: &[u8]) -> Result<Record, ParseError> {
+        let text = std::str::from_utf8(line).map_err(|err| ParseError::InvalidUtf8 {
+            offset: err.valid_up_to(),
+        })?;
+        let text = text.trim_end_matches(['\r', '\n']);
+        let captures = self.regex.captures(text).ok_or(ParseError::NoMatch)?;
+        let mut record = Record::new();
+        for name in self.regex.capture_names().flatten() {
+            let Some(found) = captures.name(name) else {
+                continue;
+            };
+            let value = match self.types.get(name) {
+                None => Value::String(found.as_str().to_owned()),
+                Some(kind) => {
+                    kind.convert(found.as_str())
+                        .ok_or_else(|| ParseError::BadFieldType {
+                            field: name.to_owned(),
+                            offset: found.start(),
+                            value: found.as_str().to_owned(),
+                            expected: kind.name(),
+                        })?
+                }
+            };
+            record.insert(name.to_owned(), value);
+        }
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access_parser() -> RegexParser {
+        let types = HashMap::from([("status".to_owned(), FieldType::Int)]);
+        RegexParser::new(r"^(?P<method>\S+) (?P<path>\S+) (?P<status>\d+)(?: (?P<note>.*))?$", types)
+            .unwrap()
+    }
+
+    #[test]
+    fn named_captures_become_typed_fields() {
+        let record = access_parser().parse(b"GET /health 200\r\n").unwrap();
+        assert_eq!(record["method"], "GET");
+        assert_eq!(record["status"], 200);
+        assert!(!record.contains_key("note"));
+    }
+
+    #[test]
+    fn non_matching_line_is_an_error() {
+        assert_eq!(access_parser().parse(b"garbage"), Err(ParseError::NoMatch));
+    }
+
+    #[test]
+    fn conversion_failure_names_the_field() {
+        let types = HashMap::from([("n".to_owned(), FieldType::Int)]);
+        let parser = RegexParser::new(r"^x=(?P<n>\S+)$", types).unwrap();
+        assert_eq!(
+            parser.parse(b"x=abc"),
+            Err(ParseError::BadFieldType {
+                field: "n".into(),
+                offset: 2,
+                value: "abc".into(),
+                expected: "int"
+            })
+        );
+    }
+}

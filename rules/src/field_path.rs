@@ -1,0 +1,124 @@
+//! Dotted field paths (`http.request.method`) over nested records.
+
+use serde_json::Value;
+use sluice_parsers::Record;
+
+/// A parsed dotted path. A key that itself contains dots (`"log.level"` as
+/// one flat key) is found too: the literal key is tried when the nested
+/// walk finds nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    dotted: String,
+    segments: Vec<String>,
+}
+
+impl FieldPath {
+    /// Splits `dotted` on `.`.
+    pub fn new(dotted: &str) -> Self {
+        Self {
+            dotted: dotted.to_owned(),
+            segments: dotted.split('.').map(str::to_owned).collect(),
+        }
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.dotted
+    }
+
+    /// Looks the value up.
+    pub fn get<'a>(&self, record: &'a Record) -> Option<&'a Value> {
+        let (first, rest) = self.segments.split_first()?;
+        let mut current = record.get(first);
+        for segment in rest {
+            current = current.and_then(|value| value.as_object()?.get(segment));
+        }
+        current.or_else(|| record.get(&self.dotted))
+    }
+
+    /// Sets the value, creating nested objects as needed. Where an
+    /// intermediate field exists but is not an object, the flat dotted key is
+    /// set instead, so no existing data is overwritten.
+    pub fn set(&self, record: &mut Record, value: Value) {
+        let Some((last, parents)) = self.segments.split_last() else {
+            return;
+        };
+        if !self.parents_are_objects(record) {
+            record.insert(self.dotted.clone(), value);
+            return;
+        }
+        let mut current = record;
+        for segment in parents {
+            let entry = current
+                .entry(segment.clone())
+                .or_insert_with(|| Value::Object(Record::new()));
+            let Value::Object(map) = entry else {
+                return; // ruled out by parents_are_objects
+            };
+            current = map;
+        }
+        current.insert(last.clone(), value);
+    }
+
+    fn parents_are_objects(&self, record: &Record) -> bool {
+        let mut current = record;
+        for segment in &self.segments[..self.segments.len() - 1] {
+            match current.get(segment) {
+                None => return true,
+                Some(Value::Object(map)) => current = map,
+                Some(_) => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Loose equality for `when` conditions: JSON equality, plus a string
+/// condition matching a number or bool written the same way (`"500"` vs 500).
+pub fn values_match(expected: &Value, actual: &Value) -> bool {
+    if expected == actual {
+        return true;
+    }
+    match (expected, actual) {
+        (Value::String(text), Value::Number(number)) => *text == number.to_string(),
+        (Value::String(text), Value::Bool(flag)) => *text == flag.to_string(),
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(value: Value) -> Record {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn nested_and_flat_lookup() {
+        let rec = record(json!({"http": {"method": "GET"}, "log.level": "info"}));
+        assert_eq!(FieldPath::new("http.method").get(&rec), Some(&json!("GET")));
+        assert_eq!(FieldPath::new("log.level").get(&rec), Some(&json!("info")));
+        assert_eq!(FieldPath::new("http.status").get(&rec), None);
+    }
+
+    #[test]
+    fn set_creates_objects_but_never_clobbers_scalars() {
+        let mut rec = record(json!({"error": "boom"}));
+        FieldPath::new("error.severity").set(&mut rec, json!("high"));
+        FieldPath::new("a.b.c").set(&mut rec, json!(1));
+        assert_eq!(
+            Value::Object(rec),
+            json!({"error": "boom", "error.severity": "high", "a": {"b": {"c": 1}}})
+        );
+    }
+
+    #[test]
+    fn loose_equality() {
+        assert!(values_match(&json!("500"), &json!(500)));
+        assert!(values_match(&json!(500), &json!(500.0)));
+        assert!(!values_match(&json!("ERROR"), &json!("error")));
+    }
+}

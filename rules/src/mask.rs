@@ -1,0 +1,341 @@
+//! The mask stage: field-name rules, value detectors and key removal.
+
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use regex::{Regex, RegexSet};
+use serde_json::Value;
+use sha2::Sha256;
+use sluice_parsers::Record;
+
+use crate::compile_support::{compile_regex, regex_set};
+use crate::detectors;
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::model::{MaskActionName, MaskRuleConfig};
+
+const DEFAULT_REPLACEMENT: &str = "***REDACTED***";
+const DEFAULT_HASH_HEX_CHARS: usize = 16;
+
+/// What a rule does to the value (or, for detectors, the matched text).
+#[derive(Debug, Clone)]
+enum MaskAction {
+    Redact(String),
+    Partial { keep: Regex, template: String },
+    Hash { key: Arc<[u8]>, hex_chars: usize },
+    Remove,
+}
+
+impl MaskAction {
+    /// The masked text; `None` means remove.
+    fn apply(&self, text: &str) -> Option<String> {
+        match self {
+            Self::Redact(replacement) => Some(replacement.clone()),
+            Self::Partial { keep, template } => Some(if keep.is_match(text) {
+                keep.replace(text, template.as_str()).into_owned()
+            } else {
+                // Nothing to keep safely: mask it all.
+                DEFAULT_REPLACEMENT.to_owned()
+            }),
+            Self::Hash { key, hex_chars } => {
+                let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+                    return Some(DEFAULT_REPLACEMENT.to_owned());
+                };
+                mac.update(text.as_bytes());
+                let mut digest = hex::encode(mac.finalize().into_bytes());
+                digest.truncate(*hex_chars);
+                Some(digest)
+            }
+            Self::Remove => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FieldRule {
+    name: Arc<str>,
+    action: MaskAction,
+}
+
+#[derive(Debug, Clone)]
+struct ValueRule {
+    name: Arc<str>,
+    finder: Regex,
+    validate: fn(&str) -> bool,
+    action: MaskAction,
+}
+
+/// The compiled mask stage.
+#[derive(Debug, Clone, Default)]
+pub struct MaskStage {
+    field_rules: Vec<FieldRule>,
+    field_paths: Option<RegexSet>,
+    value_rules: Vec<ValueRule>,
+    value_gate: Option<RegexSet>,
+    removed_keys: Vec<String>,
+}
+
+/// Collects the names of rules that fired, for `test-rules`; the hot path
+/// passes `None`.
+pub type Fired<'a> = Option<&'a mut Vec<String>>;
+
+impl MaskStage {
+    pub(crate) fn compile(
+        rules: &[(&SourceFile, &MaskRuleConfig)],
+        removed: &[(&SourceFile, &serde_saphyr::Spanned<String>)],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let mut stage = Self::default();
+        let mut field_patterns = Vec::new();
+        let mut value_patterns = Vec::new();
+        for (file, rule) in rules {
+            let Some(action) = compile_action(file, rule, diagnostics) else {
+                continue;
+            };
+            let name: Arc<str> = rule.name.value.as_str().into();
+            match (&rule.field, &rule.pattern, &rule.detect) {
+                (Some(field), None, None) => {
+                    if compile_regex(file, field, diagnostics).is_some() {
+                        field_patterns.push(field.value.clone());
+                        stage.field_rules.push(FieldRule { name, action });
+                    }
+                }
+                (None, pattern, detect) if pattern.is_some() != detect.is_some() => {
+                    if matches!(action, MaskAction::Remove) {
+                        diagnostics.push(file.error_at(
+                            &rule.action,
+                            "action `remove` deletes fields: use it with `field`; values found by `pattern` or `detect` take redact, partial or hash",
+                        ));
+                        continue;
+                    }
+                    let (finder_source, validate) = match (pattern, detect) {
+                        (Some(pattern), _) => (pattern.clone(), (|_: &str| true) as fn(&str) -> bool),
+                        (None, Some(detect)) => match detectors::find(&detect.value) {
+                            Some(detector) => (
+                                serde_saphyr::Spanned::new(
+                                    detector.regex.to_owned(),
+                                    detect.referenced,
+                                    detect.defined,
+                                ),
+                                detector.validate,
+                            ),
+                            None => {
+                                diagnostics.push(file.error_at(
+                                    detect,
+                                    format!(
+                                        "unknown detector `{}`; built-in detectors: {}",
+                                        detect.value,
+                                        detectors::names().join(", ")
+                                    ),
+                                ));
+                                continue;
+                            }
+                        },
+                        (None, None) => continue,
+                    };
+                    if let Some(finder) = compile_regex(file, &finder_source, diagnostics) {
+                        value_patterns.push(finder_source.value);
+                        stage.value_rules.push(ValueRule {
+                            name,
+                            finder,
+                            validate,
+                            action,
+                        });
+                    }
+                }
+                _ => diagnostics.push(file.error_at(
+                    &rule.name,
+                    format!(
+                        "mask rule `{}` needs exactly one of `field`, `pattern` or `detect`",
+                        rule.name.value
+                    ),
+                )),
+            }
+        }
+        stage.field_paths = regex_set(field_patterns.iter().map(String::as_str))
+            .filter(|_| !field_patterns.is_empty());
+        stage.value_gate = regex_set(value_patterns.iter().map(String::as_str))
+            .filter(|_| !value_patterns.is_empty());
+        stage.removed_keys = removed
+            .iter()
+            .map(|(_, key)| key.value.to_ascii_lowercase())
+            .collect();
+        stage
+    }
+
+    /// True when the stage has nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.field_rules.is_empty() && self.value_rules.is_empty() && self.removed_keys.is_empty()
+    }
+
+    /// Masks one record in place.
+    pub fn apply(&self, record: &mut Record, mut fired: Fired<'_>) {
+        if self.is_empty() {
+            return;
+        }
+        let mut path = String::new();
+        self.mask_object(record, &mut path, &mut fired);
+    }
+
+    fn mask_object(&self, object: &mut Record, path: &mut String, fired: &mut Fired<'_>) {
+        let parent_len = path.len();
+        let mut removals: Vec<String> = Vec::new();
+        for (key, value) in object.iter_mut() {
+            if self.is_removed_key(key) {
+                removals.push(key.clone());
+                note(fired, "remove");
+                continue;
+            }
+            if parent_len > 0 {
+                path.push('.');
+            }
+            path.push_str(key);
+            let field_rule = self
+                .field_paths
+                .as_ref()
+                .and_then(|set| set.matches(path).iter().next())
+                .map(|index| &self.field_rules[index]);
+            match field_rule {
+                Some(rule) => {
+                    note(fired, &rule.name);
+                    match rule.action.apply(&value_text(value)) {
+                        Some(masked) => *value = Value::String(masked),
+                        None => removals.push(key.clone()),
+                    }
+                }
+                None => self.mask_value(value, path, fired),
+            }
+            path.truncate(parent_len);
+        }
+        for key in removals {
+            object.shift_remove(&key);
+        }
+    }
+
+    fn mask_value(&self, value: &mut Value, path: &mut String, fired: &mut Fired<'_>) {
+        match value {
+            Value::Object(object) => self.mask_object(object, path, fired),
+            Value::Array(items) => {
+                for item in items {
+                    self.mask_value(item, path, fired);
+                }
+            }
+            Value::String(text) => {
+                if let Some(masked) = self.mask_text(text, fired) {
+                    *text = masked;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs value detectors over one string; `None` when nothing matched.
+    fn mask_text(&self, text: &str, fired: &mut Fired<'_>) -> Option<String> {
+        let gate = self.value_gate.as_ref()?;
+        let hits = gate.matches(text);
+        if !hits.matched_any() {
+            return None;
+        }
+        let mut current = text.to_owned();
+        let mut changed = false;
+        for index in hits.iter() {
+            let rule = &self.value_rules[index];
+            let mut rule_fired = false;
+            let replaced = rule.finder.replace_all(&current, |found: &regex::Captures<'_>| {
+                let matched = &found[0];
+                if (rule.validate)(matched) {
+                    rule_fired = true;
+                    rule.action.apply(matched).unwrap_or_default()
+                } else {
+                    matched.to_owned()
+                }
+            });
+            if rule_fired {
+                current = replaced.into_owned();
+                changed = true;
+                note(fired, &rule.name);
+            }
+        }
+        changed.then_some(current)
+    }
+
+    fn is_removed_key(&self, key: &str) -> bool {
+        self.removed_keys
+            .iter()
+            .any(|removed| removed.eq_ignore_ascii_case(key))
+    }
+}
+
+fn note(fired: &mut Fired<'_>, name: &str) {
+    if let Some(list) = fired.as_deref_mut() {
+        if !list.iter().any(|seen| seen == name) {
+            list.push(name.to_owned());
+        }
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn compile_action(
+    file: &SourceFile,
+    rule: &MaskRuleConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<MaskAction> {
+    match rule.action.value {
+        MaskActionName::Redact => Some(MaskAction::Redact(
+            rule.replacement
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REPLACEMENT.to_owned()),
+        )),
+        MaskActionName::Partial => {
+            let Some(keep) = &rule.keep else {
+                diagnostics.push(file.error_at(
+                    &rule.action,
+                    "action `partial` needs `keep` (a regex with captures) and `replacement` (e.g. '$1***$2')",
+                ));
+                return None;
+            };
+            let keep_regex = compile_regex(file, keep, diagnostics)?;
+            Some(MaskAction::Partial {
+                keep: keep_regex,
+                template: rule.replacement.clone().unwrap_or_else(|| "$1***".to_owned()),
+            })
+        }
+        MaskActionName::Hash => {
+            let Some(key_env) = &rule.key_env else {
+                diagnostics.push(file.error_at(
+                    &rule.action,
+                    "action `hash` needs a key: set `key_env` to an environment variable holding it (unkeyed hashes of short values can be brute-forced)",
+                ));
+                return None;
+            };
+            let key = match std::env::var(&key_env.value) {
+                Ok(key) if !key.is_empty() => key,
+                _ => {
+                    diagnostics.push(file.error_at(
+                        key_env,
+                        format!("environment variable `{}` is not set or empty", key_env.value),
+                    ));
+                    return None;
+                }
+            };
+            let hex_chars = match &rule.length {
+                Some(length) if !(8..=64).contains(&length.value) => {
+                    diagnostics.push(file.error_at(length, "`length` must be between 8 and 64"));
+                    return None;
+                }
+                Some(length) => length.value,
+                None => DEFAULT_HASH_HEX_CHARS,
+            };
+            Some(MaskAction::Hash {
+                key: key.into_bytes().into(),
+                hex_chars,
+            })
+        }
+        MaskActionName::Remove => Some(MaskAction::Remove),
+    }
+}

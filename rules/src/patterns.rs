@@ -1,0 +1,126 @@
+//! The patterns stage: named regex rules that tag events with
+//! `pattern.name` and `pattern.severity`.
+
+use std::sync::Arc;
+
+use regex::RegexSet;
+use serde_json::Value;
+use sluice_parsers::Record;
+
+use crate::compile_support::{compile_regex, regex_set};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::field_path::FieldPath;
+use crate::model::PatternRuleConfig;
+
+/// One pattern rule's identity, as reported to metrics.
+#[derive(Debug, Clone)]
+pub struct PatternInfo {
+    /// Rule name.
+    pub name: Arc<str>,
+    /// Severity, when given.
+    pub severity: Option<Arc<str>>,
+    /// Action name, when given.
+    pub action: Option<Arc<str>>,
+}
+
+/// Rules sharing one searched field, matched with one `RegexSet`.
+#[derive(Debug, Clone)]
+struct FieldGroup {
+    field: FieldPath,
+    set: RegexSet,
+    rule_ids: Vec<usize>,
+}
+
+/// The compiled patterns stage.
+#[derive(Debug, Clone, Default)]
+pub struct PatternStage {
+    rules: Vec<PatternInfo>,
+    groups: Vec<FieldGroup>,
+}
+
+impl PatternStage {
+    pub(crate) fn compile(
+        rules: &[(&SourceFile, &PatternRuleConfig)],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let mut stage = Self::default();
+        let mut by_field: Vec<(String, Vec<String>, Vec<usize>)> = Vec::new();
+        for (file, rule) in rules {
+            if compile_regex(file, &rule.regex, diagnostics).is_none() {
+                continue;
+            }
+            let id = stage.rules.len();
+            stage.rules.push(PatternInfo {
+                name: rule.name.value.as_str().into(),
+                severity: rule.severity.as_deref().map(Into::into),
+                action: rule.action.as_deref().map(Into::into),
+            });
+            let field = rule.field.clone().unwrap_or_else(|| "message".to_owned());
+            match by_field.iter_mut().find(|(name, _, _)| *name == field) {
+                Some((_, patterns, ids)) => {
+                    patterns.push(rule.regex.value.clone());
+                    ids.push(id);
+                }
+                None => by_field.push((field, vec![rule.regex.value.clone()], vec![id])),
+            }
+        }
+        for (field, patterns, rule_ids) in by_field {
+            if let Some(set) = regex_set(patterns.iter().map(String::as_str)) {
+                stage.groups.push(FieldGroup {
+                    field: FieldPath::new(&field),
+                    set,
+                    rule_ids,
+                });
+            }
+        }
+        stage
+    }
+
+    /// All rules, indexed by the ids [`PatternStage::apply`] returns.
+    pub fn rules(&self) -> &[PatternInfo] {
+        &self.rules
+    }
+
+    /// Tags the record and returns the ids of the rules that matched.
+    pub fn apply(&self, record: &mut Record) -> Vec<usize> {
+        let mut matched = Vec::new();
+        for group in &self.groups {
+            let Some(Value::String(text)) = group.field.get(record) else {
+                continue;
+            };
+            matched.extend(group.set.matches(text).iter().map(|hit| group.rule_ids[hit]));
+        }
+        if !matched.is_empty() {
+            matched.sort_unstable();
+            record.insert("pattern".to_owned(), self.describe(&matched));
+        }
+        matched
+    }
+
+    /// `{name, severity, action}`, each a list when several rules matched.
+    fn describe(&self, matched: &[usize]) -> Value {
+        let column = |pick: fn(&PatternInfo) -> Option<&Arc<str>>| -> Option<Value> {
+            let values: Vec<Value> = matched
+                .iter()
+                .filter_map(|&id| pick(&self.rules[id]))
+                .map(|text| Value::String(text.to_string()))
+                .collect();
+            match values.len() {
+                0 => None,
+                1 => values.into_iter().next(),
+                _ => Some(Value::Array(values)),
+            }
+        };
+        let mut out = Record::new();
+        for (key, pick) in [
+            ("name", (|info: &PatternInfo| Some(&info.name)) as fn(&PatternInfo) -> Option<&Arc<str>>),
+            ("severity", |info| info.severity.as_ref()),
+            ("action", |info| info.action.as_ref()),
+        ] {
+            if let Some(value) = column(pick) {
+                out.insert(key.to_owned(), value);
+            }
+        }
+        Value::Object(out)
+    }
+}

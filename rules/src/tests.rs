@@ -1,0 +1,235 @@
+use serde_json::{json, Value};
+use sluice_parsers::Record;
+
+use super::*;
+
+fn sinks() -> Vec<String> {
+    vec!["es".to_owned(), "secure_file".to_owned()]
+}
+
+fn compile(text: &str) -> Result<RuleSet, Vec<Diagnostic>> {
+    let sinks = sinks();
+    RuleSet::compile(&[SourceFile::new("r.yaml", text)], &CompileContext::new(&sinks))
+        .map(|(rules, _)| rules)
+        .map_err(|RuleError::Invalid(diagnostics)| diagnostics)
+}
+
+fn headlines(text: &str) -> Vec<String> {
+    compile(text)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(Diagnostic::headline)
+        .collect()
+}
+
+fn record(value: Value) -> Record {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+fn builtin_packs() -> RuleSet {
+    let files: Vec<SourceFile> = packs::PACKS
+        .iter()
+        .map(|(name, text)| SourceFile::new(format!("builtin:{name}"), *text))
+        .collect();
+    let sinks = sinks();
+    RuleSet::compile(&files, &CompileContext::new(&sinks)).unwrap().0
+}
+
+#[test]
+fn field_rules_redact_partial_and_remove() {
+    let rules = compile(
+        r#"
+mask:
+  - name: password-fields
+    field: '(?i)password|passwd|secret'
+    action: redact
+    replacement: "***REDACTED***"
+  - name: emails-partial
+    field: '(?i)email'
+    action: partial
+    keep: '^(.{2}).*(@.*)$'
+    replacement: '$1***$2'
+  - name: drop-cookies
+    field: '^http\.cookie$'
+    action: remove
+remove: [API_KEY]
+"#,
+    )
+    .unwrap();
+    let mut event = record(json!({
+        "user": {"email": "alice@example.com", "password": "hunter2"},
+        "api_key": "k", "http": {"cookie": "c", "method": "GET"}, "db_passwd": 1234
+    }));
+    let mut fired = Vec::new();
+    rules.mask.apply(&mut event, Some(&mut fired));
+    assert_eq!(
+        Value::Object(event),
+        json!({"user": {"email": "al***@example.com", "password": "***REDACTED***"},
+               "http": {"method": "GET"}, "db_passwd": "***REDACTED***"})
+    );
+    assert_eq!(fired, ["emails-partial", "password-fields", "remove", "drop-cookies"]);
+}
+
+#[test]
+fn hash_is_keyed_and_stable() {
+    std::env::set_var("SLUICE_TEST_HASH_KEY", "k1");
+    let rules = compile(
+        "mask:\n  - name: ids\n    pattern: 'EMP-\\d{6}'\n    action: hash\n    key_env: SLUICE_TEST_HASH_KEY\n",
+    )
+    .unwrap();
+    let mut first = record(json!({"message": "by EMP-123456 and EMP-123456"}));
+    rules.mask.apply(&mut first, None);
+    let text = first["message"].as_str().unwrap().to_owned();
+    let parts: Vec<&str> = text.split(' ').collect();
+    assert_eq!(parts[1], parts[3], "same input, same hash");
+    assert_eq!(parts[1].len(), 16);
+    assert!(!text.contains("EMP-"));
+}
+
+#[test]
+fn hash_without_key_is_refused() {
+    assert_eq!(
+        headlines("mask:\n  - name: ids\n    pattern: 'x'\n    action: hash\n"),
+        ["r.yaml:4:13: action `hash` needs a key: set `key_env` to an environment variable holding it (unkeyed hashes of short values can be brute-forced)"]
+    );
+}
+
+#[test]
+fn builtin_packs_mask_passwords_emails_and_valid_cards_only() {
+    let rules = builtin_packs();
+    let mut event = record(json!({
+        "password": "hunter2", "client_secret": "s", "token_count": 42,
+        "email": "bob.smith@example.org",
+        "message": "paid with 4111 1111 1111 1111, order 4111111111111112, mail carol@example.com"
+    }));
+    rules.mask.apply(&mut event, None);
+    assert_eq!(event["password"], "***REDACTED***");
+    assert_eq!(event["client_secret"], "***REDACTED***");
+    assert_eq!(event["token_count"], 42);
+    assert_eq!(event["email"], "bo***@example.org");
+    assert_eq!(
+        event["message"],
+        "paid with [CARD REDACTED], order 4111111111111112, mail ca***@example.com"
+    );
+}
+
+#[test]
+fn enrich_sets_fields_when_equal() {
+    let rules = compile(
+        "enrich:\n  - when: { level: ERROR }\n    set: { error_severity: high, labels.team: core }\n",
+    )
+    .unwrap();
+    let mut error = record(json!({"level": "ERROR"}));
+    let mut info = record(json!({"level": "INFO"}));
+    assert_eq!(rules.enrich.apply(&mut error), 1);
+    assert_eq!(rules.enrich.apply(&mut info), 0);
+    assert_eq!(
+        Value::Object(error),
+        json!({"level": "ERROR", "error_severity": "high", "labels": {"team": "core"}})
+    );
+}
+
+#[test]
+fn patterns_tag_events_and_list_several_matches() {
+    let rules = compile(
+        r#"
+patterns:
+  - name: authentication_failure
+    regex: 'Authentication failed for user'
+    severity: medium
+    action: security_alert
+  - name: memory_leak_pattern
+    regex: 'OutOfMemoryError'
+    severity: critical
+"#,
+    )
+    .unwrap();
+    let mut both = record(json!({"message": "Authentication failed for user x: OutOfMemoryError"}));
+    assert_eq!(rules.patterns.apply(&mut both), [0, 1]);
+    assert_eq!(
+        both["pattern"],
+        json!({"name": ["authentication_failure", "memory_leak_pattern"],
+               "severity": ["medium", "critical"], "action": "security_alert"})
+    );
+    let mut none = record(json!({"message": "fine"}));
+    assert!(rules.patterns.apply(&mut none).is_empty());
+    assert!(!none.contains_key("pattern"));
+}
+
+#[test]
+fn routes_first_match_wins_unless_continue() {
+    let rules = compile(
+        r#"
+routes:
+  - match: "claude.security.**"
+    to: [es, secure_file]
+    index: claude-security-logs-%Y.%m.%d
+  - when: { level: DEBUG }
+    drop: true
+  - match: "claude.*"
+    to: [es]
+    continue: true
+  - match: "claude.application"
+    to: [secure_file]
+"#,
+    )
+    .unwrap();
+    let plain = record(json!({"level": "INFO"}));
+    let debug = record(json!({"level": "DEBUG"}));
+    let security_index = Some(Arc::<str>::from("claude-security-logs-%Y.%m.%d"));
+    assert_eq!(
+        rules.routes.route("claude.security.auth", &debug, None),
+        Routing::Deliver(vec![
+            Target { sink: 0, index: security_index.clone() },
+            Target { sink: 1, index: security_index }
+        ])
+    );
+    assert!(matches!(rules.routes.route("claude.application", &debug, None), Routing::Drop { .. }));
+    assert_eq!(
+        rules.routes.route("claude.application", &plain, None),
+        Routing::Deliver(vec![Target { sink: 0, index: None }, Target { sink: 1, index: None }])
+    );
+    assert_eq!(rules.routes.route("other", &plain, None), Routing::Unrouted);
+}
+
+#[test]
+fn route_to_unknown_sink_points_at_the_name() {
+    assert_eq!(
+        headlines("routes:\n  - match: 'a.**'\n    to: [es, nowhere]\n"),
+        ["r.yaml:3:14: route to unknown sink `nowhere`; configured sinks: es, secure_file"]
+    );
+}
+
+#[test]
+fn bad_regex_points_inside_the_pattern() {
+    assert_eq!(
+        headlines("patterns:\n  - name: p\n    regex: 'ok(unclosed'\n"),
+        ["r.yaml:3:15: invalid regex: unclosed group"]
+    );
+}
+
+#[test]
+fn unknown_detector_and_unknown_key_are_errors() {
+    assert_eq!(
+        headlines("mask:\n  - name: d\n    detect: passport\n    action: redact\n"),
+        ["r.yaml:3:13: unknown detector `passport`; built-in detectors: email, credit_card"]
+    );
+    let unknown = headlines("mask:\n  - name: d\n    feild: x\n    action: redact\n");
+    assert_eq!(unknown.len(), 1);
+    assert!(unknown[0].starts_with("r.yaml:3:5: unknown field `feild`"), "{unknown:?}");
+}
+
+#[test]
+fn route_after_catch_all_is_a_warning() {
+    let sinks = sinks();
+    let (_, warnings) = RuleSet::compile(
+        &[SourceFile::new("r.yaml", "routes:\n  - match: '**'\n    to: [es]\n  - match: a\n    to: [es]\n")],
+        &CompileContext::new(&sinks),
+    )
+    .unwrap();
+    assert_eq!(
+        warnings.iter().map(Diagnostic::headline).collect::<Vec<_>>(),
+        ["r.yaml:4:12: warning: route `r.yaml#route2` is unreachable: an earlier route catches every event"]
+    );
+}
