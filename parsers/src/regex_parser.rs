@@ -122,8 +122,11 @@ mod tests {
 
     fn access_parser() -> RegexParser {
         let types = HashMap::from([("status".to_owned(), FieldType::Int)]);
-        RegexParser::new(r"^(?P<method>\S+) (?P<path>\S+) (?P<status>\d+)(?: (?P<note>.*))?$", types)
-            .unwrap()
+        RegexParser::new(
+            r"^(?P<method>\S+) (?P<path>\S+) (?P<status>\d+)(?: (?P<note>.*))?$",
+            types,
+        )
+        .unwrap()
     }
 
     #[test]

@@ -103,7 +103,10 @@ mod tests {
         assert_eq!(iso(json!(1_795_429_741_000_000_i64)).as_deref(), want);
         assert_eq!(iso(json!(1_795_429_741_000_000_000_i64)).as_deref(), want);
         assert_eq!(iso(json!("1795429741")).as_deref(), want);
-        assert_eq!(iso(json!(1_795_429_741.25)).as_deref(), Some("2026-11-23T10:29:01.250Z"));
+        assert_eq!(
+            iso(json!(1_795_429_741.25)).as_deref(),
+            Some("2026-11-23T10:29:01.250Z")
+        );
     }
 
     #[test]

@@ -37,11 +37,20 @@ pub fn regex_set<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Option<Rege
         .ok()
 }
 
-fn regex_diagnostic(file: &SourceFile, pattern: &Spanned<String>, err: &regex::Error) -> Diagnostic {
+fn regex_diagnostic(
+    file: &SourceFile,
+    pattern: &Spanned<String>,
+    err: &regex::Error,
+) -> Diagnostic {
     let (reason, offset) = match regex_syntax::ast::parse::Parser::new().parse(&pattern.value) {
         Err(syntax) => (syntax.kind().to_string(), Some(syntax.span().start.offset)),
         Ok(_) => (
-            err.to_string().lines().last().unwrap_or_default().trim_start_matches("error: ").to_owned(),
+            err.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_owned(),
             None,
         ),
     };
@@ -49,7 +58,9 @@ fn regex_diagnostic(file: &SourceFile, pattern: &Spanned<String>, err: &regex::E
     if let (Some(offset), Some(line)) = (offset, diagnostic.source_line.as_deref()) {
         let value_start = diagnostic.column.saturating_sub(1) as usize;
         let quoted = matches!(line.chars().nth(value_start), Some('\'' | '"'));
-        let chars_before = pattern.value[..offset.min(pattern.value.len())].chars().count();
+        let chars_before = pattern.value[..offset.min(pattern.value.len())]
+            .chars()
+            .count();
         diagnostic.column += (chars_before + usize::from(quoted)) as u32;
     }
     diagnostic

@@ -58,11 +58,12 @@ impl SourceFile {
     /// point at the enclosing mapping; find the offending key below it so the
     /// caret lands on the key the user mistyped.
     fn refine_unknown_field(&self, message: &str, line: u32, column: u32) -> Option<(u32, u32)> {
-        let field = message
-            .strip_prefix("unknown field `")?
-            .split('`')
-            .next()?;
-        let mut lines = self.text.lines().enumerate().skip(line.saturating_sub(1) as usize);
+        let field = message.strip_prefix("unknown field `")?.split('`').next()?;
+        let mut lines = self
+            .text
+            .lines()
+            .enumerate()
+            .skip(line.saturating_sub(1) as usize);
         let (_, first) = lines.next()?;
         let base_indent = first.len() - first.trim_start().len();
         if first.trim_start().starts_with(&format!("{field}:")) {
@@ -225,7 +226,10 @@ mod tests {
     fn unknown_key_points_at_the_key() {
         let file = SourceFile::new("c.yaml", "value: x\nbogus: 1\n");
         let err = file.parse::<Outer>().unwrap_err();
-        assert_eq!(err.headline(), "c.yaml:2:1: unknown field `bogus`, expected one of inner, value");
+        assert_eq!(
+            err.headline(),
+            "c.yaml:2:1: unknown field `bogus`, expected one of inner, value"
+        );
     }
 
     #[test]
@@ -241,7 +245,10 @@ mod tests {
         let file = SourceFile::new("c.yaml", "value: '(oops'\n");
         let outer: Outer = file.parse().unwrap();
         let err = file.error_at(outer.value.as_ref().unwrap(), "bad regex");
-        assert_eq!(err.to_string(), "c.yaml:1:8: bad regex\n  |\n1 | value: '(oops'\n  |        ^");
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:1:8: bad regex\n  |\n1 | value: '(oops'\n  |        ^"
+        );
     }
 
     #[test]

@@ -231,9 +231,15 @@ fn compile_routes(
             let compiled = Route {
                 name,
                 glob,
-                when: route.when.as_ref().map(|when| Condition::from_map(&when.value)),
+                when: route
+                    .when
+                    .as_ref()
+                    .map(|when| Condition::from_map(&when.value)),
                 sinks,
-                index: route.index.as_ref().map(|index| index.value.as_str().into()),
+                index: route
+                    .index
+                    .as_ref()
+                    .map(|index| index.value.as_str().into()),
                 drop: route.drop,
                 continue_matching: route.continue_matching,
             };

@@ -108,7 +108,9 @@ impl MaskStage {
                         continue;
                     }
                     let (finder_source, validate) = match (pattern, detect) {
-                        (Some(pattern), _) => (pattern.clone(), (|_: &str| true) as fn(&str) -> bool),
+                        (Some(pattern), _) => {
+                            (pattern.clone(), (|_: &str| true) as fn(&str) -> bool)
+                        }
                         (None, Some(detect)) => match detectors::find(&detect.value) {
                             Some(detector) => (
                                 serde_saphyr::Spanned::new(
@@ -240,15 +242,17 @@ impl MaskStage {
         for index in hits.iter() {
             let rule = &self.value_rules[index];
             let mut rule_fired = false;
-            let replaced = rule.finder.replace_all(&current, |found: &regex::Captures<'_>| {
-                let matched = &found[0];
-                if (rule.validate)(matched) {
-                    rule_fired = true;
-                    rule.action.apply(matched).unwrap_or_default()
-                } else {
-                    matched.to_owned()
-                }
-            });
+            let replaced = rule
+                .finder
+                .replace_all(&current, |found: &regex::Captures<'_>| {
+                    let matched = &found[0];
+                    if (rule.validate)(matched) {
+                        rule_fired = true;
+                        rule.action.apply(matched).unwrap_or_default()
+                    } else {
+                        matched.to_owned()
+                    }
+                });
             if rule_fired {
                 current = replaced.into_owned();
                 changed = true;
@@ -302,7 +306,10 @@ fn compile_action(
             let keep_regex = compile_regex(file, keep, diagnostics)?;
             Some(MaskAction::Partial {
                 keep: keep_regex,
-                template: rule.replacement.clone().unwrap_or_else(|| "$1***".to_owned()),
+                template: rule
+                    .replacement
+                    .clone()
+                    .unwrap_or_else(|| "$1***".to_owned()),
             })
         }
         MaskActionName::Hash => {
@@ -318,7 +325,10 @@ fn compile_action(
                 _ => {
                     diagnostics.push(file.error_at(
                         key_env,
-                        format!("environment variable `{}` is not set or empty", key_env.value),
+                        format!(
+                            "environment variable `{}` is not set or empty",
+                            key_env.value
+                        ),
                     ));
                     return None;
                 }

@@ -88,7 +88,13 @@ impl PatternStage {
             let Some(Value::String(text)) = group.field.get(record) else {
                 continue;
             };
-            matched.extend(group.set.matches(text).iter().map(|hit| group.rule_ids[hit]));
+            matched.extend(
+                group
+                    .set
+                    .matches(text)
+                    .iter()
+                    .map(|hit| group.rule_ids[hit]),
+            );
         }
         if !matched.is_empty() {
             matched.sort_unstable();
@@ -113,7 +119,10 @@ impl PatternStage {
         };
         let mut out = Record::new();
         for (key, pick) in [
-            ("name", (|info: &PatternInfo| Some(&info.name)) as fn(&PatternInfo) -> Option<&Arc<str>>),
+            (
+                "name",
+                (|info: &PatternInfo| Some(&info.name)) as fn(&PatternInfo) -> Option<&Arc<str>>,
+            ),
             ("severity", |info| info.severity.as_ref()),
             ("action", |info| info.action.as_ref()),
         ] {

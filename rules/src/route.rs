@@ -75,7 +75,12 @@ impl RouteStage {
 
     /// Decides where an event goes. `matched` receives the names of the
     /// routes that matched, for `test-rules`.
-    pub fn route(&self, tag: &str, record: &Record, mut matched: Option<&mut Vec<String>>) -> Routing {
+    pub fn route(
+        &self,
+        tag: &str,
+        record: &Record,
+        mut matched: Option<&mut Vec<String>>,
+    ) -> Routing {
         let mut targets: Vec<Target> = Vec::new();
         for route in &self.routes {
             if !route.matches(tag, record) {

@@ -66,7 +66,9 @@ fn match_parts(glob: &[GlobPart], tag: Option<&str>) -> bool {
                 }
             }
         }
-        GlobPart::AnyOne => tag.is_some_and(|text| match_parts(rest, text.split_once('.').map(|(_, tail)| tail))),
+        GlobPart::AnyOne => {
+            tag.is_some_and(|text| match_parts(rest, text.split_once('.').map(|(_, tail)| tail)))
+        }
         GlobPart::Literal(literal) => tag.is_some_and(|text| {
             let (head, tail) = match text.split_once('.') {
                 Some((head, tail)) => (head, Some(tail)),

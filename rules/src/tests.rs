@@ -9,9 +9,12 @@ fn sinks() -> Vec<String> {
 
 fn compile(text: &str) -> Result<RuleSet, Vec<Diagnostic>> {
     let sinks = sinks();
-    RuleSet::compile(&[SourceFile::new("r.yaml", text)], &CompileContext::new(&sinks))
-        .map(|(rules, _)| rules)
-        .map_err(|RuleError::Invalid(diagnostics)| diagnostics)
+    RuleSet::compile(
+        &[SourceFile::new("r.yaml", text)],
+        &CompileContext::new(&sinks),
+    )
+    .map(|(rules, _)| rules)
+    .map_err(|RuleError::Invalid(diagnostics)| diagnostics)
 }
 
 fn headlines(text: &str) -> Vec<String> {
@@ -33,7 +36,9 @@ fn builtin_packs() -> RuleSet {
         .map(|(name, text)| SourceFile::new(format!("builtin:{name}"), *text))
         .collect();
     let sinks = sinks();
-    RuleSet::compile(&files, &CompileContext::new(&sinks)).unwrap().0
+    RuleSet::compile(&files, &CompileContext::new(&sinks))
+        .unwrap()
+        .0
 }
 
 #[test]
@@ -68,7 +73,15 @@ remove: [API_KEY]
         json!({"user": {"email": "al***@example.com", "password": "***REDACTED***"},
                "http": {"method": "GET"}, "db_passwd": "***REDACTED***"})
     );
-    assert_eq!(fired, ["emails-partial", "password-fields", "remove", "drop-cookies"]);
+    assert_eq!(
+        fired,
+        [
+            "emails-partial",
+            "password-fields",
+            "remove",
+            "drop-cookies"
+        ]
+    );
 }
 
 #[test]
@@ -181,14 +194,32 @@ routes:
     assert_eq!(
         rules.routes.route("claude.security.auth", &debug, None),
         Routing::Deliver(vec![
-            Target { sink: 0, index: security_index.clone() },
-            Target { sink: 1, index: security_index }
+            Target {
+                sink: 0,
+                index: security_index.clone()
+            },
+            Target {
+                sink: 1,
+                index: security_index
+            }
         ])
     );
-    assert!(matches!(rules.routes.route("claude.application", &debug, None), Routing::Drop { .. }));
+    assert!(matches!(
+        rules.routes.route("claude.application", &debug, None),
+        Routing::Drop { .. }
+    ));
     assert_eq!(
         rules.routes.route("claude.application", &plain, None),
-        Routing::Deliver(vec![Target { sink: 0, index: None }, Target { sink: 1, index: None }])
+        Routing::Deliver(vec![
+            Target {
+                sink: 0,
+                index: None
+            },
+            Target {
+                sink: 1,
+                index: None
+            }
+        ])
     );
     assert_eq!(rules.routes.route("other", &plain, None), Routing::Unrouted);
 }
@@ -217,14 +248,20 @@ fn unknown_detector_and_unknown_key_are_errors() {
     );
     let unknown = headlines("mask:\n  - name: d\n    feild: x\n    action: redact\n");
     assert_eq!(unknown.len(), 1);
-    assert!(unknown[0].starts_with("r.yaml:3:5: unknown field `feild`"), "{unknown:?}");
+    assert!(
+        unknown[0].starts_with("r.yaml:3:5: unknown field `feild`"),
+        "{unknown:?}"
+    );
 }
 
 #[test]
 fn route_after_catch_all_is_a_warning() {
     let sinks = sinks();
     let (_, warnings) = RuleSet::compile(
-        &[SourceFile::new("r.yaml", "routes:\n  - match: '**'\n    to: [es]\n  - match: a\n    to: [es]\n")],
+        &[SourceFile::new(
+            "r.yaml",
+            "routes:\n  - match: '**'\n    to: [es]\n  - match: a\n    to: [es]\n",
+        )],
         &CompileContext::new(&sinks),
     )
     .unwrap();

@@ -1,0 +1,204 @@
+//! The embedded default sink: NDJSON files under
+//! `<data_dir>/indices/<index>/<YYYY-MM-DD>.ndjson`, one directory per index
+//! and one file per UTC day of the event time.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::{encode_record, Event, IndexTemplate, Sink, SinkError};
+
+/// Files kept open at once; older handles are closed past this.
+const MAX_OPEN_FILES: usize = 64;
+
+/// File sink settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSinkConfig {
+    /// Index name template (strftime on the event time, UTC). Routes may
+    /// override it per event.
+    #[serde(default = "default_index")]
+    pub index: String,
+    /// fsync after every batch: survives power loss, costs throughput.
+    /// Without it a batch survives a process crash (it is in the page cache)
+    /// but not a machine crash.
+    #[serde(default)]
+    pub fsync: bool,
+}
+
+fn default_index() -> String {
+    "sluice-logs".to_owned()
+}
+
+impl Default for FileSinkConfig {
+    fn default() -> Self {
+        Self {
+            index: default_index(),
+            fsync: false,
+        }
+    }
+}
+
+/// Writes NDJSON files per index and day.
+#[derive(Debug)]
+pub struct FileSink {
+    root: PathBuf,
+    default_index: IndexTemplate,
+    fsync: bool,
+    route_templates: HashMap<Arc<str>, IndexTemplate>,
+    directories: HashMap<(Option<Arc<str>>, NaiveDate), PathBuf>,
+    open_files: HashMap<PathBuf, File>,
+}
+
+impl FileSink {
+    /// A sink writing below `root` (normally `<data_dir>/indices`).
+    ///
+    /// # Errors
+    /// A message when the index template is invalid.
+    pub fn new(root: impl Into<PathBuf>, config: &FileSinkConfig) -> Result<Self, String> {
+        Ok(Self {
+            root: root.into(),
+            default_index: IndexTemplate::parse(&config.index)?,
+            fsync: config.fsync,
+            route_templates: HashMap::new(),
+            directories: HashMap::new(),
+            open_files: HashMap::new(),
+        })
+    }
+
+    /// The file for an index template and day, cached: events of one
+    /// batch mostly share both.
+    fn file_path(&mut self, index: &Option<Arc<str>>, day: NaiveDate) -> PathBuf {
+        let key = (index.clone(), day);
+        if let Some(path) = self.directories.get(&key) {
+            return path.clone();
+        }
+        let index_name = match index {
+            None => self.default_index.render_for_day(day),
+            Some(text) => {
+                let default = &self.default_index;
+                self.route_templates
+                    .entry(text.clone())
+                    // Routes were validated at start-up; fall back rather than fail.
+                    .or_insert_with(|| {
+                        IndexTemplate::parse(text).unwrap_or_else(|_| default.clone())
+                    })
+                    .render_for_day(day)
+            }
+        };
+        let path = self.root.join(index_name).join(format!("{day}.ndjson"));
+        if self.directories.len() > 4096 {
+            self.directories.clear();
+        }
+        self.directories.insert(key, path.clone());
+        path
+    }
+
+    /// Encodes per file, then appends each file's bytes in one write.
+    fn write_blocking(&mut self, events: &[Event]) -> Result<(), SinkError> {
+        let mut per_file: Vec<((Option<Arc<str>>, NaiveDate), Vec<u8>)> = Vec::new();
+        for event in events {
+            let key = (event.index.clone(), event.time.date_naive());
+            let position = match per_file.iter().position(|(existing, _)| *existing == key) {
+                Some(position) => position,
+                None => {
+                    per_file.push((key, Vec::with_capacity(64 * 1024)));
+                    per_file.len() - 1
+                }
+            };
+            let buffer = &mut per_file[position].1;
+            encode_record(event, buffer);
+            buffer.push(b'\n');
+        }
+        for ((index, day), bytes) in per_file {
+            let path = self.file_path(&index, day);
+            self.append(&path, &bytes)?;
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
+        if !self.open_files.contains_key(path) {
+            if self.open_files.len() >= MAX_OPEN_FILES {
+                self.open_files.clear();
+            }
+            let file = open_append(path).map_err(|source| SinkError::Retriable {
+                context: format!("opening {}", path.display()),
+                source,
+            })?;
+            self.open_files.insert(path.to_owned(), file);
+        }
+        let Some(file) = self.open_files.get_mut(path) else {
+            return Ok(());
+        };
+        let result =
+            file.write_all(bytes)
+                .and_then(|()| if self.fsync { file.sync_data() } else { Ok(()) });
+        result.map_err(|source| {
+            // Reopen next time: the handle may be unusable.
+            self.open_files.remove(path);
+            SinkError::Retriable {
+                context: format!("writing {}", path.display()),
+                source,
+            }
+        })
+    }
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+#[async_trait::async_trait]
+impl Sink for FileSink {
+    async fn write(&mut self, events: &[Event]) -> Result<(), SinkError> {
+        tokio::task::block_in_place(|| self.write_blocking(events))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    fn event(day: u32, index: Option<&str>, n: u32) -> Event {
+        Event {
+            tag: "t".into(),
+            time: Utc.with_ymd_and_hms(2026, 11, day, 12, 0, 0).unwrap(),
+            index: index.map(Into::into),
+            record: json!({"n": n}).as_object().unwrap().clone(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn writes_per_index_and_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sink = FileSink::new(dir.path(), &FileSinkConfig::default()).unwrap();
+        sink.write(&[
+            event(22, None, 1),
+            event(23, Some("sec-%Y.%m"), 2),
+            event(22, None, 3),
+        ])
+        .await
+        .unwrap();
+        let default_file =
+            std::fs::read_to_string(dir.path().join("sluice-logs/2026-11-22.ndjson")).unwrap();
+        assert_eq!(default_file.lines().count(), 2);
+        assert!(default_file.contains("\"n\":3"));
+        let routed =
+            std::fs::read_to_string(dir.path().join("sec-2026.11/2026-11-23.ndjson")).unwrap();
+        assert_eq!(
+            routed,
+            "{\"@timestamp\":\"2026-11-23T12:00:00.000Z\",\"n\":2}\n"
+        );
+    }
+}
