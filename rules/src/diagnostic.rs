@@ -93,6 +93,69 @@ impl SourceFile {
         self.error_at_location(spanned.referenced, message)
     }
 
+    /// A diagnostic at the value of `key` inside the mapping that `mapping`
+    /// spans, falling back to the mapping itself. Values inside internally
+    /// tagged enums (`type: tail`) carry no span of their own; this finds
+    /// them by their key.
+    pub fn error_at_key<T>(
+        &self,
+        mapping: &Spanned<T>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let line = narrow(mapping.referenced.line());
+        let column = narrow(mapping.referenced.column());
+        match self.find_key(line, column, key) {
+            Some((key_line, value_column)) => {
+                self.diagnostic_at(key_line, value_column, message.into())
+            }
+            None => self.diagnostic_at(line, column, message.into()),
+        }
+    }
+
+    /// Looks for `key:` in the block mapping starting at `line`/`column`
+    /// (or in a flow mapping on that line); returns the value's position.
+    fn find_key(&self, line: u32, column: u32, key: &str) -> Option<(u32, u32)> {
+        let needle = format!("{key}:");
+        let mapping_indent = column.saturating_sub(1) as usize;
+        for (index, text) in self
+            .text
+            .lines()
+            .enumerate()
+            .skip(line.saturating_sub(1) as usize)
+        {
+            let trimmed = text.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indent = text.len() - trimmed.len();
+            let first_line = index + 1 == line as usize;
+            if !first_line && indent < mapping_indent {
+                break;
+            }
+            let found = if first_line {
+                text.char_indices()
+                    .skip(mapping_indent)
+                    .find(|(at, _)| {
+                        text[*at..].starts_with(&needle)
+                            && (*at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric())
+                    })
+                    .map(|(at, _)| at)
+            } else if indent == mapping_indent && trimmed.starts_with(&needle) {
+                Some(indent)
+            } else {
+                None
+            };
+            if let Some(at) = found {
+                let after = &text[at + needle.len()..];
+                let value_at = at + needle.len() + (after.len() - after.trim_start().len());
+                let value_column = text[..value_at].chars().count() + 1;
+                return Some((index as u32 + 1, value_column as u32));
+            }
+        }
+        None
+    }
+
     /// A diagnostic at a raw location.
     pub fn error_at_location(&self, location: Location, message: impl Into<String>) -> Diagnostic {
         self.diagnostic_at(

@@ -1,0 +1,155 @@
+//! The configuration file as users write it (see ARCHITECTURE.md). Plain
+//! serde with `deny_unknown_fields`; [`crate::topology`] validates the rest.
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use sluice_sinks::FileSinkConfig;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Checkpoints, dead letters and the file sink's indices live here.
+    /// Relative paths are relative to the working directory.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Health, readiness and metrics endpoints.
+    pub api: Option<ApiConfig>,
+    /// Named inputs.
+    #[serde(default)]
+    pub inputs: IndexMap<String, Spanned<InputConfig>>,
+    /// User-defined parsers, usable by name in `parser:`.
+    #[serde(default)]
+    pub parsers: IndexMap<String, Spanned<ParserDefinition>>,
+    /// Rule files in order: paths or globs (relative to this file), or
+    /// `builtin:NAME`.
+    #[serde(default)]
+    pub rules: Vec<Spanned<String>>,
+    /// Named sinks.
+    #[serde(default)]
+    pub sinks: IndexMap<String, Spanned<SinkConfig>>,
+    /// Where events that match no route go. When absent: every sink if no
+    /// rule file has routes, otherwise the dead-letter file.
+    pub default_sinks: Option<Vec<Spanned<String>>>,
+    /// Batching, queues and workers.
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./data")
+}
+
+/// `api:` section.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// `host:port` to serve `/health`, `/ready` and `/metrics` on.
+    pub listen: Spanned<String>,
+}
+
+/// One input; `type` picks the kind.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InputConfig {
+    /// Lines from standard input; `run` exits when it closes.
+    Stdin {
+        /// Tag given to every event (default `stdin`).
+        tag: Option<String>,
+        /// Parser name (default `json`).
+        parser: Option<String>,
+        /// Field holding the event time.
+        time_key: Option<String>,
+        /// Longer lines are cut and flagged `log.truncated`.
+        max_line_bytes: Option<usize>,
+    },
+    /// Follows files, resuming from a checkpoint.
+    Tail {
+        /// Files or globs.
+        paths: Vec<String>,
+        /// Globs of file names to skip.
+        #[serde(default)]
+        exclude: Vec<String>,
+        /// Tag given to every event (default `tail.<input name>`).
+        tag: Option<String>,
+        /// Parser name (default `json`).
+        parser: Option<String>,
+        /// Field holding the event time.
+        time_key: Option<String>,
+        /// Where to start in files that have no checkpoint yet.
+        #[serde(default)]
+        read_from: ReadFrom,
+        /// Longer lines are cut and flagged `log.truncated`.
+        max_line_bytes: Option<usize>,
+    },
+}
+
+/// Start position for files without a checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadFrom {
+    /// From the first byte.
+    #[default]
+    Beginning,
+    /// From the current end (files found at start-up only; later files are
+    /// always read from their start).
+    End,
+}
+
+/// A user-defined regex parser.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParserDefinition {
+    /// Regex with named captures; each becomes a field.
+    pub regex: Spanned<String>,
+    /// Capture holding the event time.
+    pub time_key: Option<String>,
+    /// Conversions: `int`, `float`, `bool`.
+    #[serde(default)]
+    pub types: IndexMap<String, Spanned<String>>,
+}
+
+/// One sink; `type` picks the kind.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SinkConfig {
+    /// NDJSON files under `data_dir/indices/<index>/<day>.ndjson`.
+    File(FileSinkConfig),
+    /// NDJSON on standard output.
+    Stdout {},
+}
+
+/// `pipeline:` section: how events move.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Threads running the stages (default: CPU count, at most 4).
+    pub workers: Option<usize>,
+    /// An input cuts a batch at this many events...
+    pub batch_max_events: usize,
+    /// ...or this many bytes...
+    pub batch_max_bytes: usize,
+    /// ...or after this long.
+    pub batch_linger_ms: u64,
+    /// Batches each queue holds before its producer waits.
+    pub queue_batches: usize,
+    /// On SIGTERM, how long sinks may keep retrying before sluice gives up
+    /// on undelivered batches (they stay uncommitted and are read again).
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            batch_max_events: 1000,
+            batch_max_bytes: 1 << 20,
+            batch_linger_ms: 100,
+            queue_batches: 8,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Tail checkpoints: versioned JSON, written atomically (temp file, fsync,
+//! rename, fsync of the directory), advanced only on acknowledgement.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Committed position in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheckpoint {
+    /// Path the file had when last seen.
+    pub path: PathBuf,
+    /// Device id.
+    pub dev: u64,
+    /// Inode number.
+    pub inode: u64,
+    /// Every byte before this offset was delivered.
+    pub offset: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "version")]
+enum CheckpointFile {
+    #[serde(rename = "1")]
+    V1 { files: Vec<FileCheckpoint> },
+}
+
+/// Reads a checkpoint file; a missing file is an empty checkpoint.
+///
+/// # Errors
+/// When the file exists but cannot be read or parsed.
+pub fn load(path: &Path) -> std::io::Result<Vec<FileCheckpoint>> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    match serde_json::from_slice(&text) {
+        Ok(CheckpointFile::V1 { files }) => Ok(files),
+        Err(err) => Err(std::io::Error::new(std::io::ErrorKind::InvalidData, err)),
+    }
+}
+
+/// Writes a checkpoint atomically.
+///
+/// # Errors
+/// Any I/O failure; the previous checkpoint is then still intact.
+pub fn save(path: &Path, files: &[FileCheckpoint]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let body = serde_json::to_vec_pretty(&CheckpointFile::V1 {
+        files: files.to_vec(),
+    })
+    .map_err(std::io::Error::other)?;
+    let temp = path.with_extension("json.tmp");
+    {
+        let mut file = File::create(&temp)?;
+        file.write_all(&body)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temp, path)?;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_tolerates_absence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cp/app.json");
+        assert!(load(&path).unwrap().is_empty());
+        let entries = vec![FileCheckpoint {
+            path: "/var/log/a.log".into(),
+            dev: 1,
+            inode: 2,
+            offset: 3,
+        }];
+        save(&path, &entries).unwrap();
+        assert_eq!(load(&path).unwrap(), entries);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"version\": \"1\""), "{text}");
+    }
+
+    #[test]
+    fn corrupt_checkpoint_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(load(&path).is_err());
+    }
+}

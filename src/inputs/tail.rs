@@ -1,0 +1,408 @@
+//! A simple, correct file tailer: explicit paths or globs, polled, with a
+//! checkpoint per input that advances only on acknowledgement.
+//!
+//! Files are told apart by device and inode. When a path starts pointing at
+//! a new inode (rename rotation), the old file is read to its end before it
+//! is released; when a file shrinks below the read offset (copytruncate),
+//! reading restarts at 0. Known limits, left to the production tailer:
+//! polling rather than inotify, no fingerprints (inode reuse), no multiline.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::checkpoint::{self, FileCheckpoint};
+use super::framing::LineFramer;
+use super::InputContext;
+use crate::ack::{AckHandle, BatchOutcome};
+use crate::config::ReadFrom;
+use crate::pipeline::parse::SourceInfo;
+use crate::pipeline::Lines;
+use crate::topology::TailSettings;
+
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+const READ_CHUNK_BYTES: usize = 256 * 1024;
+/// Per file per poll, so one busy file cannot starve the others.
+const READ_BUDGET_BYTES: usize = 4 * 1024 * 1024;
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// A rotated-away file idle this long is finished (its writer moved on).
+const ROTATED_IDLE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FileId {
+    dev: u64,
+    inode: u64,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    batch_id: u64,
+    end_offset: u64,
+    delivered: Option<bool>,
+}
+
+#[derive(Debug)]
+struct TrackedFile {
+    path: PathBuf,
+    handle: File,
+    read_offset: u64,
+    framer: LineFramer,
+    in_flight: VecDeque<InFlight>,
+    committed: u64,
+    /// The path now names another file (or none): drain, then release.
+    rotated_since: Option<Instant>,
+}
+
+impl TrackedFile {
+    /// Offset just past the last complete line read.
+    fn framed_offset(&self) -> u64 {
+        self.read_offset - self.framer.pending_bytes() as u64
+    }
+
+    /// Moves `committed` over every delivered batch at the front. A failed
+    /// batch stays at the front: nothing after it commits, so a restart
+    /// reads it again.
+    fn advance_commit(&mut self) -> bool {
+        let before = self.committed;
+        while let Some(Some(true)) = self.in_flight.front().map(|batch| batch.delivered) {
+            if let Some(batch) = self.in_flight.pop_front() {
+                self.committed = batch.end_offset;
+            }
+        }
+        self.committed != before
+    }
+}
+
+struct Tailer {
+    source: Arc<SourceInfo>,
+    settings: TailSettings,
+    context: InputContext,
+    files: HashMap<FileId, TrackedFile>,
+    saved: Vec<FileCheckpoint>,
+    batch_owner: HashMap<u64, FileId>,
+    next_batch_id: u64,
+    outcomes_sender: mpsc::UnboundedSender<BatchOutcome>,
+    first_scan: bool,
+    checkpoint_dirty: bool,
+    last_checkpoint: Instant,
+}
+
+pub(super) async fn run(
+    source: Arc<SourceInfo>,
+    settings: TailSettings,
+    context: InputContext,
+) -> anyhow::Result<()> {
+    let saved = checkpoint::load(&settings.checkpoint_path).unwrap_or_else(|err| {
+        tracing::error!(
+            path = %settings.checkpoint_path.display(),
+            error = %err,
+            "checkpoint unreadable; starting without it (files are read again: duplicates, no loss)"
+        );
+        Vec::new()
+    });
+    let (outcomes_sender, mut outcomes) = mpsc::unbounded_channel();
+    let mut tailer = Tailer {
+        source,
+        settings,
+        context,
+        files: HashMap::new(),
+        saved,
+        batch_owner: HashMap::new(),
+        next_batch_id: 1,
+        outcomes_sender,
+        first_scan: true,
+        checkpoint_dirty: false,
+        last_checkpoint: Instant::now(),
+    };
+
+    while !tailer.context.shutdown.is_cancelled() {
+        tailer.scan();
+        let more_to_read = tailer.read_all().await?;
+        while let Ok(outcome) = outcomes.try_recv() {
+            tailer.settle(outcome);
+        }
+        tailer.checkpoint_if_due(false);
+        if more_to_read {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            () = tailer.context.shutdown.cancelled() => {}
+            () = tokio::time::sleep(POLL_INTERVAL) => {}
+            Some(outcome) = outcomes.recv() => tailer.settle(outcome),
+        }
+    }
+    tailer.drain(&mut outcomes).await;
+    tailer.checkpoint_if_due(true);
+    Ok(())
+}
+
+impl Tailer {
+    /// Finds files, notices rotation and deletion.
+    fn scan(&mut self) {
+        let found = self.discover();
+        let current: HashMap<&Path, FileId> = found
+            .iter()
+            .map(|(path, id, _)| (path.as_path(), *id))
+            .collect();
+        for (id, file) in &mut self.files {
+            if file.rotated_since.is_none() && current.get(file.path.as_path()) != Some(id) {
+                tracing::debug!(path = %file.path.display(), "file rotated or removed; reading it to its end");
+                file.rotated_since = Some(Instant::now());
+            }
+        }
+        for (path, id, len) in found {
+            if let Some(file) = self.files.get_mut(&id) {
+                if file.path != path {
+                    file.path = path; // renamed into our paths
+                    file.rotated_since = None;
+                }
+                continue;
+            }
+            let start = self.start_offset(&path, id, len);
+            match File::open(&path)
+                .and_then(|mut handle| handle.seek(SeekFrom::Start(start)).map(|_| handle))
+            {
+                Ok(handle) => {
+                    tracing::info!(path = %path.display(), offset = start, "following file");
+                    self.files.insert(
+                        id,
+                        TrackedFile {
+                            path,
+                            handle,
+                            read_offset: start,
+                            framer: LineFramer::new(self.settings.max_line_bytes),
+                            in_flight: VecDeque::new(),
+                            committed: start,
+                            rotated_since: None,
+                        },
+                    );
+                    self.checkpoint_dirty = true;
+                }
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), error = %err, "cannot open file")
+                }
+            }
+        }
+        self.first_scan = false;
+    }
+
+    fn discover(&self) -> Vec<(PathBuf, FileId, u64)> {
+        let mut found = Vec::new();
+        for pattern in &self.settings.paths {
+            let candidates: Vec<PathBuf> = if pattern.contains(['*', '?', '[']) {
+                glob::glob(pattern)
+                    .map(|paths| paths.filter_map(Result::ok).collect())
+                    .unwrap_or_default()
+            } else {
+                vec![PathBuf::from(pattern)]
+            };
+            for path in candidates {
+                let excluded = self.settings.exclude.iter().any(|exclude| {
+                    exclude.matches_path(&path)
+                        || path
+                            .file_name()
+                            .is_some_and(|name| exclude.matches(&name.to_string_lossy()))
+                });
+                if excluded {
+                    continue;
+                }
+                if let Ok(meta) = std::fs::metadata(&path) {
+                    if meta.is_file() {
+                        let id = FileId {
+                            dev: meta.dev(),
+                            inode: meta.ino(),
+                        };
+                        found.push((path, id, meta.len()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn start_offset(&self, path: &Path, id: FileId, len: u64) -> u64 {
+        let saved = self
+            .saved
+            .iter()
+            .find(|entry| entry.dev == id.dev && entry.inode == id.inode && entry.path == path);
+        match saved {
+            Some(entry) if entry.offset <= len => entry.offset,
+            Some(_) => 0, // shrank while we were away: truncated
+            None if self.first_scan && self.settings.read_from == ReadFrom::End => len,
+            None => 0,
+        }
+    }
+
+    /// Reads every file up to its budget; true when some file has more.
+    async fn read_all(&mut self) -> anyhow::Result<bool> {
+        let ids: Vec<FileId> = self.files.keys().copied().collect();
+        let mut more = false;
+        for id in ids {
+            more |= self.read_file(id).await?;
+        }
+        self.release_finished();
+        Ok(more)
+    }
+
+    async fn read_file(&mut self, id: FileId) -> anyhow::Result<bool> {
+        let limits = self.context.limits;
+        let mut lines = Lines::default();
+        let mut budget = READ_BUDGET_BYTES;
+        let mut reached_end = false;
+        while budget > 0 {
+            let Some(file) = self.files.get_mut(&id) else {
+                return Ok(false);
+            };
+            if file.rotated_since.is_none() {
+                detect_truncation(file);
+            }
+            let mut chunk = vec![0; READ_CHUNK_BYTES.min(budget)];
+            let read = match tokio::task::block_in_place(|| file.handle.read(&mut chunk)) {
+                Ok(read) => read,
+                Err(err) => {
+                    tracing::warn!(path = %file.path.display(), error = %err, "read failed");
+                    0
+                }
+            };
+            if read == 0 {
+                reached_end = true;
+                if file
+                    .rotated_since
+                    .is_some_and(|since| since.elapsed() >= ROTATED_IDLE)
+                {
+                    file.framer.finish(&mut lines);
+                }
+                break;
+            }
+            budget -= read;
+            file.read_offset += read as u64;
+            file.framer.push(&chunk[..read], &mut lines);
+            if limits.is_full(&lines) {
+                self.send(id, std::mem::take(&mut lines)).await?;
+            }
+        }
+        if !lines.is_empty() {
+            self.send(id, lines).await?;
+        }
+        Ok(!reached_end)
+    }
+
+    async fn send(&mut self, id: FileId, lines: Lines) -> anyhow::Result<()> {
+        let Some(file) = self.files.get_mut(&id) else {
+            return Ok(());
+        };
+        let batch_id = self.next_batch_id;
+        self.next_batch_id += 1;
+        file.in_flight.push_back(InFlight {
+            batch_id,
+            end_offset: file.framed_offset(),
+            delivered: None,
+        });
+        self.batch_owner.insert(batch_id, id);
+        let ack = AckHandle::new(batch_id, self.outcomes_sender.clone());
+        self.context.send(&self.source, lines, ack).await?;
+        Ok(())
+    }
+
+    fn settle(&mut self, outcome: BatchOutcome) {
+        let Some(id) = self.batch_owner.remove(&outcome.batch_id) else {
+            return;
+        };
+        let Some(file) = self.files.get_mut(&id) else {
+            return;
+        };
+        if let Some(batch) = file
+            .in_flight
+            .iter_mut()
+            .find(|batch| batch.batch_id == outcome.batch_id)
+        {
+            batch.delivered = Some(outcome.delivered);
+            if !outcome.delivered {
+                tracing::warn!(path = %file.path.display(), "batch not delivered; it will be read again after a restart");
+            }
+        }
+        self.checkpoint_dirty |= file.advance_commit();
+    }
+
+    /// Drops rotated files that are fully read and acknowledged.
+    fn release_finished(&mut self) {
+        self.files.retain(|_, file| {
+            let finished = file
+                .rotated_since
+                .is_some_and(|since| since.elapsed() >= ROTATED_IDLE)
+                && file.framer.pending_bytes() == 0
+                && file.in_flight.is_empty();
+            if finished {
+                tracing::info!(path = %file.path.display(), "finished rotated file");
+            }
+            !finished
+        });
+    }
+
+    /// After shutdown: wait until every batch in flight is settled.
+    async fn drain(&mut self, outcomes: &mut mpsc::UnboundedReceiver<BatchOutcome>) {
+        while !self.batch_owner.is_empty() {
+            tokio::select! {
+                () = self.context.hard_stop.cancelled() => {
+                    tracing::warn!(batches = self.batch_owner.len(), "shutdown timeout: leaving batches uncommitted");
+                    return;
+                }
+                outcome = outcomes.recv() => match outcome {
+                    Some(outcome) => self.settle(outcome),
+                    None => return,
+                },
+            }
+        }
+    }
+
+    fn checkpoint_if_due(&mut self, force: bool) {
+        if !self.checkpoint_dirty
+            || (!force && self.last_checkpoint.elapsed() < CHECKPOINT_INTERVAL)
+        {
+            return;
+        }
+        let entries: Vec<FileCheckpoint> = self
+            .files
+            .iter()
+            .map(|(id, file)| FileCheckpoint {
+                path: file.path.clone(),
+                dev: id.dev,
+                inode: id.inode,
+                offset: file.committed,
+            })
+            .collect();
+        match tokio::task::block_in_place(|| {
+            checkpoint::save(&self.settings.checkpoint_path, &entries)
+        }) {
+            Ok(()) => {
+                self.saved = entries;
+                self.checkpoint_dirty = false;
+                self.last_checkpoint = Instant::now();
+            }
+            Err(err) => tracing::error!(error = %err, "writing checkpoint failed; will retry"),
+        }
+    }
+}
+
+/// copytruncate: the file is now shorter than what we read.
+fn detect_truncation(file: &mut TrackedFile) {
+    let Ok(meta) = file.handle.metadata() else {
+        return;
+    };
+    if meta.len() < file.read_offset {
+        tracing::info!(path = %file.path.display(), "file truncated; reading from the start");
+        if file.handle.seek(SeekFrom::Start(0)).is_ok() {
+            file.read_offset = 0;
+            file.framer.reset();
+            file.in_flight.clear();
+            file.committed = 0;
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The synchronous heart of sluice: parse → mask → enrich → patterns → route,
+//! over one input batch at a time.
+
+pub mod parse;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sluice_parsers::Record;
+use sluice_rules::{Routing, RuleSet, Target};
+use sluice_sinks::{DeadLetter, Event};
+
+use crate::ack::AckHandle;
+use parse::{parse_line, SourceInfo};
+
+/// Framed lines of one batch in one buffer (no allocation per line).
+#[derive(Debug, Default)]
+pub struct Lines {
+    buffer: Vec<u8>,
+    spans: Vec<LineSpan>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LineSpan {
+    start: usize,
+    end: usize,
+    truncated: bool,
+}
+
+impl Lines {
+    /// Appends a line (without its newline).
+    pub fn push(&mut self, line: &[u8], truncated: bool) {
+        let start = self.buffer.len();
+        self.buffer.extend_from_slice(line);
+        self.spans.push(LineSpan {
+            start,
+            end: self.buffer.len(),
+            truncated,
+        });
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there are no lines.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Total bytes of line content.
+    pub fn byte_len(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Each line with its truncation flag.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], bool)> {
+        self.spans
+            .iter()
+            .map(|span| (&self.buffer[span.start..span.end], span.truncated))
+    }
+}
+
+/// A batch cut by an input.
+#[derive(Debug)]
+pub struct InputBatch {
+    /// The input it came from.
+    pub source: Arc<SourceInfo>,
+    /// The raw lines.
+    pub lines: Lines,
+    /// When it was read (the event time of lines that carry none).
+    pub read_time: DateTime<Utc>,
+    /// Settles when every sink took its share.
+    pub ack: AckHandle,
+}
+
+/// Events for one sink.
+#[derive(Debug)]
+pub struct SinkBatch {
+    /// The events.
+    pub events: Vec<Event>,
+    /// This batch's share of the input acknowledgement.
+    pub ack: AckHandle,
+}
+
+/// Events for the dead-letter file.
+#[derive(Debug)]
+pub struct DeadLetterBatch {
+    /// The events and why they failed.
+    pub letters: Vec<DeadLetter>,
+    /// This batch's share of the input acknowledgement.
+    pub ack: AckHandle,
+}
+
+/// Where events that match no route go.
+#[derive(Debug, Clone)]
+pub enum DefaultRoute {
+    /// To these sinks.
+    Sinks(Vec<usize>),
+    /// To the dead-letter file, with the reason.
+    DeadLetter,
+}
+
+/// What the stages made of one batch.
+#[derive(Debug, Default)]
+pub struct StageOutput {
+    /// Events per sink, indexed like the sink list.
+    pub per_sink: Vec<Vec<Event>>,
+    /// Events no route wanted.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Events a `drop` route removed.
+    pub dropped: usize,
+    /// Lines kept raw because their parser failed.
+    pub parse_failures: usize,
+    /// Lines cut by the framer.
+    pub truncated: usize,
+    /// Matches per pattern rule id.
+    pub pattern_hits: Vec<u64>,
+}
+
+/// How one event ended, for `test-rules`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// To these sinks.
+    Deliver(Vec<Target>),
+    /// Dropped by the named route.
+    Drop(Arc<str>),
+    /// To the dead-letter file, with the reason.
+    DeadLetter(String),
+}
+
+/// Everything `test-rules` shows about one line.
+#[derive(Debug, Default)]
+pub struct Trace {
+    /// The record after each stage, in order.
+    pub stages: Vec<(&'static str, Record)>,
+    /// Mask rules that fired.
+    pub mask_fired: Vec<String>,
+    /// Enrich rules that fired.
+    pub enrich_fired: usize,
+    /// Pattern rules that matched.
+    pub patterns: Vec<String>,
+    /// Routes that matched.
+    pub routes: Vec<String>,
+}
+
+/// The compiled stages.
+#[derive(Debug)]
+pub struct Pipeline {
+    rules: RuleSet,
+    sink_names: Vec<Arc<str>>,
+    default_route: DefaultRoute,
+}
+
+impl Pipeline {
+    /// Stages over compiled rules, routing to `sink_names` by position.
+    pub fn new(rules: RuleSet, sink_names: Vec<Arc<str>>, default_route: DefaultRoute) -> Self {
+        Self {
+            rules,
+            sink_names,
+            default_route,
+        }
+    }
+
+    /// Configured sink names, indexed like [`StageOutput::per_sink`].
+    pub fn sink_names(&self) -> &[Arc<str>] {
+        &self.sink_names
+    }
+
+    /// The compiled rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Runs every line of a batch through the stages.
+    pub fn process(
+        &self,
+        source: &SourceInfo,
+        lines: &Lines,
+        read_time: DateTime<Utc>,
+    ) -> StageOutput {
+        let mut output = StageOutput {
+            per_sink: (0..self.sink_names.len()).map(|_| Vec::new()).collect(),
+            pattern_hits: vec![0; self.rules.patterns.rules().len()],
+            ..StageOutput::default()
+        };
+        for (line, truncated) in lines.iter() {
+            let (event, resolution, parse_failed, hits) =
+                self.process_line(source, line, truncated, read_time, None);
+            output.parse_failures += usize::from(parse_failed);
+            output.truncated += usize::from(truncated);
+            for hit in hits {
+                output.pattern_hits[hit] += 1;
+            }
+            match resolution {
+                Resolution::Deliver(targets) => deliver(event, &targets, &mut output.per_sink),
+                Resolution::Drop(_) => output.dropped += 1,
+                Resolution::DeadLetter(reason) => output.dead_letters.push(DeadLetter {
+                    reason,
+                    component: "router".to_owned(),
+                    event,
+                }),
+            }
+        }
+        output
+    }
+
+    /// Runs one line and records the record after every stage.
+    pub fn trace(
+        &self,
+        source: &SourceInfo,
+        line: &[u8],
+        read_time: DateTime<Utc>,
+    ) -> (Event, Resolution, Trace) {
+        let mut trace = Trace::default();
+        let (event, resolution, _, _) =
+            self.process_line(source, line, false, read_time, Some(&mut trace));
+        (event, resolution, trace)
+    }
+
+    fn process_line(
+        &self,
+        source: &SourceInfo,
+        line: &[u8],
+        truncated: bool,
+        read_time: DateTime<Utc>,
+        mut trace: Option<&mut Trace>,
+    ) -> (Event, Resolution, bool, Vec<usize>) {
+        let parsed = parse_line(source, line, truncated, read_time);
+        let mut record = parsed.record;
+        let snapshot = |trace: &mut Option<&mut Trace>, stage: &'static str, record: &Record| {
+            if let Some(trace) = trace.as_deref_mut() {
+                trace.stages.push((stage, record.clone()));
+            }
+        };
+        snapshot(&mut trace, "parse", &record);
+
+        self.rules.mask.apply(
+            &mut record,
+            trace.as_deref_mut().map(|trace| &mut trace.mask_fired),
+        );
+        snapshot(&mut trace, "mask", &record);
+
+        let enriched = self.rules.enrich.apply(&mut record);
+        snapshot(&mut trace, "enrich", &record);
+
+        let hits = self.rules.patterns.apply(&mut record);
+        snapshot(&mut trace, "patterns", &record);
+
+        let routing = self.rules.routes.route(
+            &source.tag,
+            &record,
+            trace.as_deref_mut().map(|trace| &mut trace.routes),
+        );
+        if let Some(trace) = trace {
+            trace.enrich_fired = enriched;
+            trace.patterns = hits
+                .iter()
+                .map(|&id| self.rules.patterns.rules()[id].name.to_string())
+                .collect();
+        }
+        let resolution = match routing {
+            Routing::Deliver(targets) => Resolution::Deliver(targets),
+            Routing::Drop { route } => Resolution::Drop(route),
+            Routing::Unrouted => match &self.default_route {
+                DefaultRoute::Sinks(sinks) => Resolution::Deliver(
+                    sinks
+                        .iter()
+                        .map(|&sink| Target { sink, index: None })
+                        .collect(),
+                ),
+                DefaultRoute::DeadLetter => Resolution::DeadLetter(format!(
+                    "no route matched tag `{}` and no default_sinks are configured",
+                    source.tag
+                )),
+            },
+        };
+        let event = Event {
+            tag: source.tag.clone(),
+            time: parsed.time,
+            index: None,
+            record,
+        };
+        (event, resolution, parsed.parse_failed, hits)
+    }
+}
+
+/// Hands the event to each target, cloning for all but the last.
+fn deliver(event: Event, targets: &[Target], per_sink: &mut [Vec<Event>]) {
+    let Some((last, others)) = targets.split_last() else {
+        return;
+    };
+    for target in others {
+        per_sink[target.sink].push(Event {
+            index: target.index.clone(),
+            ..event.clone()
+        });
+    }
+    per_sink[last.sink].push(Event {
+        index: last.index.clone(),
+        ..event
+    });
+}

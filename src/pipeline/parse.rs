@@ -1,0 +1,165 @@
+//! The parse stage: one framed line to a record and an event time.
+//!
+//! A line that fails to parse is never dropped: it is kept whole as
+//! `message`, with the reason in `log.parse_error`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sluice_parsers::{parse_json, parse_timestamp, Record, RegexParser, TIME_KEY_CANDIDATES};
+use sluice_rules::FieldPath;
+
+/// How an input's lines become records.
+#[derive(Debug, Clone)]
+pub enum LineParser {
+    /// One JSON object per line.
+    Json,
+    /// The line is the `message`.
+    None,
+    /// A user-defined regex parser.
+    Regex(Arc<RegexParser>),
+}
+
+/// What the pipeline knows about the input a batch came from.
+#[derive(Debug)]
+pub struct SourceInfo {
+    /// Input name from the config.
+    pub name: Arc<str>,
+    /// Tag of its events.
+    pub tag: Arc<str>,
+    /// Its parser.
+    pub parser: LineParser,
+    /// Field holding the event time; `None` tries the usual names.
+    pub time_key: Option<FieldPath>,
+}
+
+/// A parsed line.
+#[derive(Debug)]
+pub struct ParsedLine {
+    /// The fields.
+    pub record: Record,
+    /// Event time: from the record, else the read time.
+    pub time: DateTime<Utc>,
+    /// Whether the parser failed (the line was kept as `message`).
+    pub parse_failed: bool,
+}
+
+/// Parses one line. `truncated` marks a line cut by the framer.
+pub fn parse_line(
+    source: &SourceInfo,
+    line: &[u8],
+    truncated: bool,
+    read_time: DateTime<Utc>,
+) -> ParsedLine {
+    let result = match &source.parser {
+        LineParser::Json => parse_json(line),
+        LineParser::Regex(parser) => parser.parse(line),
+        LineParser::None => Ok(message_record(line)),
+    };
+    let (mut record, parse_failed) = match result {
+        Ok(record) => (record, false),
+        Err(err) => {
+            let mut record = message_record(line);
+            // A plain-text line under the JSON parser is expected in mixed
+            // logs; still flagged, so it can be found and counted.
+            flag(
+                &mut record,
+                "log.parse_error",
+                Value::String(err.to_string()),
+            );
+            (record, true)
+        }
+    };
+    if truncated {
+        flag(&mut record, "log.truncated", Value::Bool(true));
+    }
+    let time = event_time(source, &record).unwrap_or(read_time);
+    ParsedLine {
+        record,
+        time,
+        parse_failed,
+    }
+}
+
+fn message_record(line: &[u8]) -> Record {
+    let text = String::from_utf8_lossy(line);
+    let invalid_utf8 = matches!(text, std::borrow::Cow::Owned(_));
+    let mut record = Record::new();
+    record.insert(
+        "message".to_owned(),
+        Value::String(text.trim_end_matches(['\r', '\n']).to_owned()),
+    );
+    if invalid_utf8 {
+        flag(&mut record, "log.invalid_utf8", Value::Bool(true));
+    }
+    record
+}
+
+fn flag(record: &mut Record, path: &str, value: Value) {
+    FieldPath::new(path).set(record, value);
+}
+
+fn event_time(source: &SourceInfo, record: &Record) -> Option<DateTime<Utc>> {
+    match &source.time_key {
+        Some(path) => path.get(record).and_then(parse_timestamp),
+        None => TIME_KEY_CANDIDATES
+            .iter()
+            .find_map(|key| record.get(*key))
+            .and_then(parse_timestamp),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn source(parser: LineParser) -> SourceInfo {
+        SourceInfo {
+            name: "in".into(),
+            tag: "t".into(),
+            parser,
+            time_key: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn json_line_takes_its_own_timestamp() {
+        let parsed = parse_line(
+            &source(LineParser::Json),
+            br#"{"timestamp":"2026-11-22T10:00:00Z","level":"INFO"}"#,
+            false,
+            now(),
+        );
+        assert!(!parsed.parse_failed);
+        assert_eq!(
+            parsed.time,
+            Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn text_under_json_parser_is_kept_and_flagged() {
+        let parsed = parse_line(&source(LineParser::Json), b"plain words\r", false, now());
+        assert!(parsed.parse_failed);
+        assert_eq!(parsed.record["message"], "plain words");
+        assert_eq!(
+            parsed.record["log"]["parse_error"],
+            "not a JSON object (byte 0)"
+        );
+        assert_eq!(parsed.time, now());
+    }
+
+    #[test]
+    fn invalid_utf8_and_truncation_are_flagged() {
+        let parsed = parse_line(&source(LineParser::None), b"caf\xe9", true, now());
+        assert_eq!(parsed.record["message"], "caf\u{fffd}");
+        assert_eq!(parsed.record["log"]["invalid_utf8"], true);
+        assert_eq!(parsed.record["log"]["truncated"], true);
+    }
+}

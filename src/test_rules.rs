@@ -1,0 +1,206 @@
+//! `sluice test-rules`: sample lines through every stage, shown step by step.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use sluice_rules::Target;
+use sluice_sinks::{Event, IndexTemplate};
+
+use crate::cli::OutputFormat;
+use crate::pipeline::{Resolution, Trace};
+use crate::topology::Topology;
+
+/// Runs the command; exit 1 on unreadable input or an unknown input name.
+pub fn run(
+    topology: &Topology,
+    input: Option<&Path>,
+    input_name: Option<&str>,
+    format: OutputFormat,
+) -> ExitCode {
+    let source = match input_name {
+        None => topology.inputs.first(),
+        Some(name) => topology
+            .inputs
+            .iter()
+            .find(|spec| &*spec.source.name == name),
+    };
+    let Some(source) = source.map(|spec| &spec.source) else {
+        let names: Vec<&str> = topology
+            .inputs
+            .iter()
+            .map(|spec| &*spec.source.name)
+            .collect();
+        eprintln!(
+            "sluice: no input named `{}`; inputs: {}",
+            input_name.unwrap_or(""),
+            names.join(", ")
+        );
+        return ExitCode::from(1);
+    };
+    let reader: Box<dyn Read> = match input {
+        None => Box::new(std::io::stdin()),
+        Some(path) if path == Path::new("-") => Box::new(std::io::stdin()),
+        Some(path) => match std::fs::File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(err) => {
+                eprintln!("sluice: cannot read {}: {err}", path.display());
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    let mut reader = BufReader::new(reader);
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(err) => {
+                eprintln!("sluice: reading input failed: {err}");
+                return ExitCode::from(1);
+            }
+        }
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(&line);
+        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+        if trimmed.is_empty() {
+            continue;
+        }
+        number += 1;
+        let (event, resolution, trace) = topology.pipeline.trace(source, trimmed, Utc::now());
+        let sinks = chosen_sinks(topology, &event, &resolution);
+        let written = match format {
+            OutputFormat::Json => writeln!(
+                out,
+                "{}",
+                as_json(number, trimmed, &event, &resolution, &trace, &sinks)
+            ),
+            OutputFormat::Text => {
+                write_text(&mut out, number, trimmed, &resolution, &trace, &sinks)
+            }
+        };
+        if written.is_err() {
+            return ExitCode::SUCCESS; // stdout closed (piped into head)
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `(sink, index)` pairs; the index is rendered for the event's time.
+fn chosen_sinks(
+    topology: &Topology,
+    event: &Event,
+    resolution: &Resolution,
+) -> Vec<(String, Option<String>)> {
+    let Resolution::Deliver(targets) = resolution else {
+        return Vec::new();
+    };
+    targets
+        .iter()
+        .map(|Target { sink, index }| {
+            let name = topology
+                .sinks
+                .get(*sink)
+                .map_or_else(|| "?".to_owned(), |spec| spec.name.to_string());
+            let index_name = index
+                .as_deref()
+                .and_then(|template| IndexTemplate::parse(template).ok())
+                .map(|template| template.render(event.time));
+            (name, index_name)
+        })
+        .collect()
+}
+
+fn outcome_text(resolution: &Resolution, sinks: &[(String, Option<String>)]) -> String {
+    match resolution {
+        Resolution::Deliver(_) => sinks
+            .iter()
+            .map(|(sink, index)| match index {
+                Some(index) => format!("{sink} (index {index})"),
+                None => sink.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Resolution::Drop(route) => format!("dropped by route {route}"),
+        Resolution::DeadLetter(reason) => format!("dead letter: {reason}"),
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    number: usize,
+    line: &[u8],
+    resolution: &Resolution,
+    trace: &Trace,
+    sinks: &[(String, Option<String>)],
+) -> std::io::Result<()> {
+    writeln!(out, "line {number}: {}", String::from_utf8_lossy(line))?;
+    for (stage, record) in &trace.stages {
+        let fired = match *stage {
+            "mask" if !trace.mask_fired.is_empty() => {
+                format!("   [fired: {}]", trace.mask_fired.join(", "))
+            }
+            "enrich" if trace.enrich_fired > 0 => {
+                format!("   [{} rule(s) fired]", trace.enrich_fired)
+            }
+            "patterns" if !trace.patterns.is_empty() => {
+                format!("   [matched: {}]", trace.patterns.join(", "))
+            }
+            _ => String::new(),
+        };
+        writeln!(out, "  {stage:<9}{}{fired}", Value::Object(record.clone()))?;
+    }
+    let routes = if trace.routes.is_empty() {
+        "no route matched".to_owned()
+    } else {
+        format!("routes: {}", trace.routes.join(", "))
+    };
+    writeln!(
+        out,
+        "  {:<9}{} -> {}",
+        "route",
+        routes,
+        outcome_text(resolution, sinks)
+    )?;
+    writeln!(out)
+}
+
+fn as_json(
+    number: usize,
+    line: &[u8],
+    event: &Event,
+    resolution: &Resolution,
+    trace: &Trace,
+    sinks: &[(String, Option<String>)],
+) -> Value {
+    let stages: serde_json::Map<String, Value> = trace
+        .stages
+        .iter()
+        .map(|(stage, record)| ((*stage).to_owned(), Value::Object(record.clone())))
+        .collect();
+    let (outcome, reason) = match resolution {
+        Resolution::Deliver(_) => ("deliver", None),
+        Resolution::Drop(route) => ("drop", Some(route.to_string())),
+        Resolution::DeadLetter(reason) => ("dead_letter", Some(reason.clone())),
+    };
+    json!({
+        "line": number,
+        "input": String::from_utf8_lossy(line),
+        "tag": &*event.tag,
+        "time": event.time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "stages": stages,
+        "fired": {
+            "mask": trace.mask_fired,
+            "enrich": trace.enrich_fired,
+            "patterns": trace.patterns,
+            "routes": trace.routes,
+        },
+        "outcome": outcome,
+        "reason": reason,
+        "sinks": sinks.iter().map(|(sink, index)| json!({"sink": sink, "index": index})).collect::<Vec<_>>(),
+    })
+}

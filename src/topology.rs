@@ -1,0 +1,538 @@
+//! From a loaded configuration to everything `run` needs: compiled parsers,
+//! rules and routes, and validated input and sink settings. Every problem is
+//! collected, so `validate` can print them all at once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+use sluice_parsers::{FieldType, RegexParser};
+use sluice_rules::{packs, CompileContext, Diagnostic, FieldPath, RuleError, RuleSet, SourceFile};
+use sluice_sinks::{FileSinkConfig, IndexTemplate};
+
+use crate::config::{InputConfig, LoadedConfig, PipelineConfig, ReadFrom, SinkConfig};
+use crate::pipeline::parse::{LineParser, SourceInfo};
+use crate::pipeline::{DefaultRoute, Pipeline};
+
+/// Lines longer than this are cut (and flagged) unless an input says otherwise.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A validated, compiled configuration.
+#[derive(Debug)]
+pub struct Topology {
+    /// Root of checkpoints, dead letters and file-sink indices.
+    pub data_dir: PathBuf,
+    /// Where the API listens, if anywhere.
+    pub api_listen: Option<SocketAddr>,
+    /// Inputs in config order.
+    pub inputs: Vec<InputSpec>,
+    /// Sinks in config order (routes refer to them by position).
+    pub sinks: Vec<SinkSpec>,
+    /// The stages.
+    pub pipeline: Arc<Pipeline>,
+    /// Batching and queue settings.
+    pub settings: PipelineConfig,
+    /// Problems that do not stop sluice.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One input, ready to start.
+#[derive(Debug)]
+pub struct InputSpec {
+    /// Name, tag and parser.
+    pub source: Arc<SourceInfo>,
+    /// Kind-specific settings.
+    pub kind: InputKind,
+}
+
+/// Kind-specific input settings.
+#[derive(Debug)]
+pub enum InputKind {
+    /// Standard input.
+    Stdin {
+        /// Line length cap.
+        max_line_bytes: usize,
+    },
+    /// Followed files.
+    Tail(TailSettings),
+}
+
+/// Settings of a tail input.
+#[derive(Debug, Clone)]
+pub struct TailSettings {
+    /// Paths or globs to follow.
+    pub paths: Vec<String>,
+    /// File-name globs to skip.
+    pub exclude: Vec<glob::Pattern>,
+    /// Start position for files without a checkpoint.
+    pub read_from: ReadFrom,
+    /// Line length cap.
+    pub max_line_bytes: usize,
+    /// This input's checkpoint file.
+    pub checkpoint_path: PathBuf,
+}
+
+/// One sink, ready to build.
+#[derive(Debug)]
+pub struct SinkSpec {
+    /// Name from the config.
+    pub name: Arc<str>,
+    /// Kind-specific settings.
+    pub kind: SinkKind,
+}
+
+/// Kind-specific sink settings.
+#[derive(Debug)]
+pub enum SinkKind {
+    /// NDJSON files per index and day.
+    File(FileSinkConfig),
+    /// NDJSON on stdout.
+    Stdout,
+}
+
+/// Builds the topology, or returns every error and warning found.
+///
+/// # Errors
+/// All diagnostics when at least one is an error.
+pub fn build(loaded: &LoadedConfig) -> Result<Topology, Vec<Diagnostic>> {
+    let mut builder = Builder {
+        file: &loaded.source,
+        diagnostics: Vec::new(),
+    };
+    let config = &loaded.config;
+    let parsers = builder.user_parsers(config);
+    let inputs = builder.inputs(config, &parsers);
+    let sinks = builder.sinks(config);
+    let sink_names: Vec<String> = sinks.iter().map(|sink| sink.name.to_string()).collect();
+    let rules = builder.rules(config, &loaded.base_dir, &sink_names);
+    let default_route = builder.default_route(config, &sink_names, &rules);
+    let api_listen = config
+        .api
+        .as_ref()
+        .and_then(|api| builder.listen_address(&api.listen));
+    builder.pipeline_settings(&config.pipeline);
+
+    if builder.has_errors() {
+        return Err(builder.diagnostics);
+    }
+    let pipeline = Pipeline::new(
+        rules,
+        sinks.iter().map(|sink| sink.name.clone()).collect(),
+        default_route,
+    );
+    Ok(Topology {
+        data_dir: config.data_dir.clone(),
+        api_listen,
+        inputs,
+        sinks,
+        pipeline: Arc::new(pipeline),
+        settings: config.pipeline.clone(),
+        warnings: builder.diagnostics,
+    })
+}
+
+struct Builder<'a> {
+    file: &'a SourceFile,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.severity == sluice_rules::Severity::Error)
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn user_parsers(
+        &mut self,
+        config: &crate::config::Config,
+    ) -> HashMap<String, (Arc<RegexParser>, Option<String>)> {
+        let mut parsers = HashMap::new();
+        for (name, definition) in &config.parsers {
+            if matches!(name.as_str(), "json" | "none") {
+                self.error(self.file.error_at(
+                    definition,
+                    format!("parser name `{name}` is built in; pick another"),
+                ));
+                continue;
+            }
+            let mut types = HashMap::new();
+            for (field, kind) in &definition.value.types {
+                match FieldType::from_name(&kind.value) {
+                    Some(field_type) => {
+                        types.insert(field.clone(), field_type);
+                    }
+                    None => self.error(self.file.error_at(
+                        kind,
+                        format!("unknown type `{}`; use int, float or bool", kind.value),
+                    )),
+                }
+            }
+            let regex = &definition.value.regex;
+            match RegexParser::new(&regex.value, types) {
+                Ok(parser) => {
+                    parsers.insert(
+                        name.clone(),
+                        (Arc::new(parser), definition.value.time_key.clone()),
+                    );
+                }
+                Err(err) => {
+                    let reason = err
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ")
+                        .to_owned();
+                    self.error(
+                        self.file
+                            .error_at(regex, format!("invalid regex: {reason}")),
+                    );
+                }
+            }
+        }
+        parsers
+    }
+
+    fn inputs(
+        &mut self,
+        config: &crate::config::Config,
+        parsers: &HashMap<String, (Arc<RegexParser>, Option<String>)>,
+    ) -> Vec<InputSpec> {
+        if config.inputs.is_empty() {
+            self.error(Diagnostic::whole_file(
+                &*self.file.name,
+                "no inputs configured",
+            ));
+        }
+        let mut stdin_seen = false;
+        let mut specs = Vec::new();
+        for (name, input) in &config.inputs {
+            let (tag, parser_name, time_key) = match &input.value {
+                InputConfig::Stdin {
+                    tag,
+                    parser,
+                    time_key,
+                    ..
+                } => (
+                    tag.clone().unwrap_or_else(|| "stdin".to_owned()),
+                    parser,
+                    time_key,
+                ),
+                InputConfig::Tail {
+                    tag,
+                    parser,
+                    time_key,
+                    ..
+                } => (
+                    tag.clone().unwrap_or_else(|| format!("tail.{name}")),
+                    parser,
+                    time_key,
+                ),
+            };
+            if tag.is_empty() || tag.split('.').any(str::is_empty) {
+                self.error(self.file.error_at_key(
+                    input,
+                    "tag",
+                    format!("tag `{tag}` must be dot-separated non-empty parts"),
+                ));
+            }
+            let (parser, parser_time_key) = match parser_name.as_deref().unwrap_or("json") {
+                "json" => (LineParser::Json, None),
+                "none" => (LineParser::None, None),
+                other => match parsers.get(other) {
+                    Some((parser, time_key)) => {
+                        (LineParser::Regex(parser.clone()), time_key.clone())
+                    }
+                    None => {
+                        let mut known: Vec<&str> = vec!["json", "none"];
+                        known.extend(parsers.keys().map(String::as_str));
+                        self.error(self.file.error_at_key(
+                            input,
+                            "parser",
+                            format!("unknown parser `{other}`; available: {}", known.join(", ")),
+                        ));
+                        (LineParser::None, None)
+                    }
+                },
+            };
+            let source = Arc::new(SourceInfo {
+                name: name.as_str().into(),
+                tag: tag.into(),
+                parser,
+                time_key: time_key
+                    .clone()
+                    .or(parser_time_key)
+                    .map(|key| FieldPath::new(&key)),
+            });
+            let kind = match &input.value {
+                InputConfig::Stdin { max_line_bytes, .. } => {
+                    if std::mem::replace(&mut stdin_seen, true) {
+                        self.error(
+                            self.file
+                                .error_at(input, "only one stdin input can be configured"),
+                        );
+                    }
+                    InputKind::Stdin {
+                        max_line_bytes: self.line_cap(input, *max_line_bytes),
+                    }
+                }
+                InputConfig::Tail {
+                    paths,
+                    exclude,
+                    read_from,
+                    max_line_bytes,
+                    ..
+                } => {
+                    if paths.is_empty() {
+                        self.error(self.file.error_at_key(
+                            input,
+                            "paths",
+                            "`paths` needs at least one file or glob",
+                        ));
+                    }
+                    let exclude = exclude
+                        .iter()
+                        .filter_map(|pattern| match glob::Pattern::new(pattern) {
+                            Ok(compiled) => Some(compiled),
+                            Err(err) => {
+                                self.error(self.file.error_at_key(
+                                    input,
+                                    "exclude",
+                                    format!("invalid glob `{pattern}`: {err}"),
+                                ));
+                                None
+                            }
+                        })
+                        .collect();
+                    InputKind::Tail(TailSettings {
+                        paths: paths.clone(),
+                        exclude,
+                        read_from: *read_from,
+                        max_line_bytes: self.line_cap(input, *max_line_bytes),
+                        checkpoint_path: config
+                            .data_dir
+                            .join("checkpoints")
+                            .join(format!("{name}.json")),
+                    })
+                }
+            };
+            specs.push(InputSpec { source, kind });
+        }
+        specs
+    }
+
+    fn line_cap(&mut self, input: &Spanned<InputConfig>, configured: Option<usize>) -> usize {
+        match configured {
+            Some(0) => {
+                self.error(self.file.error_at_key(
+                    input,
+                    "max_line_bytes",
+                    "`max_line_bytes` must be above 0",
+                ));
+                DEFAULT_MAX_LINE_BYTES
+            }
+            Some(bytes) => bytes,
+            None => DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+
+    fn sinks(&mut self, config: &crate::config::Config) -> Vec<SinkSpec> {
+        if config.sinks.is_empty() {
+            self.error(Diagnostic::whole_file(
+                &*self.file.name,
+                "no sinks configured",
+            ));
+        }
+        let mut specs = Vec::new();
+        for (name, sink) in &config.sinks {
+            let kind = match &sink.value {
+                SinkConfig::File(file) => {
+                    if let Err(message) = IndexTemplate::parse(&file.index) {
+                        self.error(self.file.error_at_key(sink, "index", message));
+                    }
+                    SinkKind::File(file.clone())
+                }
+                SinkConfig::Stdout {} => SinkKind::Stdout,
+            };
+            specs.push(SinkSpec {
+                name: name.as_str().into(),
+                kind,
+            });
+        }
+        specs
+    }
+
+    fn rules(
+        &mut self,
+        config: &crate::config::Config,
+        base_dir: &Path,
+        sink_names: &[String],
+    ) -> RuleSet {
+        let mut files = Vec::new();
+        for entry in &config.rules {
+            if let Some(pack) = entry.value.strip_prefix("builtin:") {
+                match packs::builtin_pack(pack) {
+                    Some(text) => files.push(SourceFile::new(entry.value.as_str(), text)),
+                    None => self.error(self.file.error_at(
+                        entry,
+                        format!(
+                            "unknown built-in rule pack `{pack}`; available: {}",
+                            packs::names().join(", ")
+                        ),
+                    )),
+                }
+                continue;
+            }
+            self.rule_files(entry, base_dir, &mut files);
+        }
+        let check_index = |template: &str| IndexTemplate::parse(template).map(|_| ());
+        let context = CompileContext {
+            sinks: sink_names,
+            check_index: &check_index,
+        };
+        match RuleSet::compile(&files, &context) {
+            Ok((rules, warnings)) => {
+                self.diagnostics.extend(warnings);
+                rules
+            }
+            Err(RuleError::Invalid(diagnostics)) => {
+                self.diagnostics.extend(diagnostics);
+                RuleSet::default()
+            }
+            Err(other) => {
+                self.error(Diagnostic::whole_file(&*self.file.name, other.to_string()));
+                RuleSet::default()
+            }
+        }
+    }
+
+    /// A rule entry is a path or a glob, relative to the config file.
+    fn rule_files(
+        &mut self,
+        entry: &Spanned<String>,
+        base_dir: &Path,
+        files: &mut Vec<SourceFile>,
+    ) {
+        let joined = base_dir.join(&entry.value);
+        let display = |path: &Path| {
+            path.strip_prefix("./")
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        let is_glob = entry.value.contains(['*', '?', '[']);
+        let paths: Vec<PathBuf> = if is_glob {
+            match glob::glob(&joined.to_string_lossy()) {
+                Ok(found) => {
+                    let mut paths: Vec<PathBuf> = found.filter_map(Result::ok).collect();
+                    paths.sort();
+                    if paths.is_empty() {
+                        self.diagnostics.push(
+                            self.file
+                                .error_at(entry, format!("no rule files match `{}`", entry.value))
+                                .warning(),
+                        );
+                    }
+                    paths
+                }
+                Err(err) => {
+                    self.error(self.file.error_at(entry, format!("invalid glob: {err}")));
+                    Vec::new()
+                }
+            }
+        } else {
+            vec![joined]
+        };
+        for path in paths {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.push(SourceFile::new(display(&path), text)),
+                Err(err) => self.error(self.file.error_at(
+                    entry,
+                    format!("cannot read rule file {}: {err}", display(&path)),
+                )),
+            }
+        }
+    }
+
+    fn default_route(
+        &mut self,
+        config: &crate::config::Config,
+        sink_names: &[String],
+        rules: &RuleSet,
+    ) -> DefaultRoute {
+        match &config.default_sinks {
+            Some(names) => {
+                let mut sinks = Vec::new();
+                for name in names {
+                    match sink_names.iter().position(|sink| *sink == name.value) {
+                        Some(index) => sinks.push(index),
+                        None => self.error(self.file.error_at(
+                            name,
+                            format!(
+                                "unknown sink `{}`; configured sinks: {}",
+                                name.value,
+                                sink_names.join(", ")
+                            ),
+                        )),
+                    }
+                }
+                if sinks.is_empty() {
+                    DefaultRoute::DeadLetter
+                } else {
+                    DefaultRoute::Sinks(sinks)
+                }
+            }
+            None if rules.routes.is_empty() => DefaultRoute::Sinks((0..sink_names.len()).collect()),
+            None => DefaultRoute::DeadLetter,
+        }
+    }
+
+    fn listen_address(&mut self, listen: &Spanned<String>) -> Option<SocketAddr> {
+        match listen.value.parse() {
+            Ok(address) => Some(address),
+            Err(err) => {
+                self.error(self.file.error_at(
+                    listen,
+                    format!(
+                        "invalid listen address `{}`: {err} (want host:port)",
+                        listen.value
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    fn pipeline_settings(&mut self, settings: &PipelineConfig) {
+        let checks = [
+            (
+                settings.batch_max_events == 0,
+                "pipeline.batch_max_events must be above 0",
+            ),
+            (
+                settings.batch_max_bytes == 0,
+                "pipeline.batch_max_bytes must be above 0",
+            ),
+            (
+                settings.queue_batches == 0,
+                "pipeline.queue_batches must be above 0",
+            ),
+            (
+                settings.workers == Some(0),
+                "pipeline.workers must be above 0",
+            ),
+        ];
+        for (failed, message) in checks {
+            if failed {
+                self.error(Diagnostic::whole_file(&*self.file.name, message));
+            }
+        }
+    }
+}
