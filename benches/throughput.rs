@@ -57,7 +57,7 @@ fn main() -> ExitCode {
 fn run_benchmark() -> Result<(), String> {
     let settings = Settings::from_env()?;
     let cards = card_pool();
-    let card_set: HashSet<&[u8]> = cards.iter().map(|card| card.as_bytes()).collect();
+    let card_set: HashSet<&[u8]> = cards.iter().map(String::as_bytes).collect();
     let workload = prepare_workload(settings.lines, &cards, &card_set);
     let binary = Path::new(env!("CARGO_BIN_EXE_sluice"));
 
@@ -119,9 +119,10 @@ struct Workload {
 
 /// `target/bench-data`, honouring `CARGO_TARGET_DIR`.
 fn bench_data_dir() -> PathBuf {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
     target_dir.join("bench-data")
 }
 

@@ -139,6 +139,7 @@ fn write_text(
     sinks: &[(String, Option<String>)],
 ) -> std::io::Result<()> {
     writeln!(out, "line {number}: {}", String::from_utf8_lossy(line))?;
+    let mut previous: Option<&sluice_parsers::Record> = None;
     for (stage, record) in &trace.stages {
         let fired = match *stage {
             "mask" if !trace.mask_fired.is_empty() => {
@@ -152,7 +153,12 @@ fn write_text(
             }
             _ => String::new(),
         };
-        writeln!(out, "  {stage:<9}{}{fired}", Value::Object(record.clone()))?;
+        let shown = match previous {
+            None => Value::Object(record.clone()).to_string(),
+            Some(before) => describe_changes(before, record),
+        };
+        writeln!(out, "  {stage:<9}{shown}{fired}")?;
+        previous = Some(record);
     }
     let routes = if trace.routes.is_empty() {
         "no route matched".to_owned()
@@ -167,6 +173,30 @@ fn write_text(
         outcome_text(resolution, sinks)
     )?;
     writeln!(out)
+}
+
+/// Top-level field changes between two stages: `+ added`, `~ changed`,
+/// `- removed`; nested changes show the whole new value.
+fn describe_changes(before: &sluice_parsers::Record, after: &sluice_parsers::Record) -> String {
+    let mut changes = Vec::new();
+    for (key, value) in after {
+        match before.get(key) {
+            None => changes.push(format!("+ {key}: {value}")),
+            Some(old) if old != value => changes.push(format!("~ {key}: {old} -> {value}")),
+            Some(_) => {}
+        }
+    }
+    changes.extend(
+        before
+            .keys()
+            .filter(|key| !after.contains_key(*key))
+            .map(|key| format!("- {key}")),
+    );
+    if changes.is_empty() {
+        "(unchanged)".to_owned()
+    } else {
+        changes.join("; ")
+    }
 }
 
 fn as_json(

@@ -1,0 +1,196 @@
+//! End to end through the real binary: stdin and tail inputs, masking,
+//! routing by tag, graceful shutdown.
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{signal, wait_until, wait_with_timeout, Workspace};
+
+const RULES: &str = r#"
+mask:
+  - name: password-fields
+    field: '(?i)password|passwd|secret'
+    action: redact
+    replacement: "***REDACTED***"
+  - name: emails-partial
+    field: '(?i)email'
+    action: partial
+    keep: '^(.{2}).*(@.*)$'
+    replacement: '$1***$2'
+routes:
+  - match: "claude.security.**"
+    to: [local]
+    index: claude-security-logs-%Y.%m.%d
+  - match: "claude.application.**"
+    to: [local]
+    index: claude-application-logs-%Y.%m.%d
+"#;
+
+fn app_line(sequence: usize) -> String {
+    format!(
+        r#"{{"timestamp":"2026-11-23T10:{:02}:{:02}Z","level":"INFO","seq":{sequence},"user":{{"email":"person{sequence}@example.com","password":"hunter{sequence}"}},"message":"login ok"}}"#,
+        (sequence / 60) % 60,
+        sequence % 60
+    )
+}
+
+#[test]
+fn stdin_events_are_masked_routed_and_all_written() {
+    let workspace = Workspace::new();
+    workspace.write("rules.yaml", RULES);
+    let config = workspace.write(
+        "sluice.yaml",
+        "data_dir: data\ninputs:\n  app:\n    type: stdin\n    tag: claude.application\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\n",
+    );
+    let count = 5_000;
+    let input: String = (0..count)
+        .map(|sequence| app_line(sequence) + "\n")
+        .collect();
+
+    let output = workspace.run(&["run", "-c", config.to_str().unwrap()], input.as_bytes());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "sluice failed: {stderr}");
+
+    let lines = workspace.indexed_lines();
+    assert_eq!(lines.len(), count, "every event is written exactly once");
+    let sequences: HashSet<u64> = lines
+        .iter()
+        .filter_map(|(_, record)| record["seq"].as_u64())
+        .collect();
+    assert_eq!(sequences.len(), count);
+    for (index, record) in &lines {
+        assert_eq!(index, "claude-application-logs-2026.11.23");
+        assert_eq!(record["user"]["password"], "***REDACTED***");
+        let email = record["user"]["email"].as_str().unwrap();
+        assert!(email.starts_with("pe***@example.com"), "{email}");
+    }
+    let all_output = lines
+        .iter()
+        .map(|(_, record)| record.to_string())
+        .collect::<String>();
+    assert!(!all_output.contains("hunter"), "a password leaked");
+}
+
+#[test]
+fn events_are_routed_by_tag_and_sigterm_drains_and_exits_zero() {
+    let workspace = Workspace::new();
+    workspace.write("rules.yaml", RULES);
+    let security_lines: String = (0..300)
+        .map(|sequence| {
+            format!(r#"{{"timestamp":"2026-11-22T08:00:00Z","seq":{sequence},"message":"Authentication failed for user {sequence}"}}"#) + "\n"
+        })
+        .collect();
+    let security_log = workspace.write("logs/security.log", &security_lines);
+    let config = workspace.write(
+        "sluice.yaml",
+        &format!(
+            "data_dir: data\ninputs:\n  app:\n    type: stdin\n    tag: claude.application\n  audit:\n    type: tail\n    paths: [{}]\n    tag: claude.security.auth\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\n",
+            security_log.display()
+        ),
+    );
+    let mut child = support::sluice()
+        .args(["run", "-c", config.to_str().unwrap()])
+        .current_dir(workspace.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    for sequence in 0..200 {
+        writeln!(stdin, "{}", app_line(sequence)).unwrap();
+    }
+    drop(stdin);
+
+    let count_in = |wanted: &str| {
+        workspace
+            .indexed_lines()
+            .iter()
+            .filter(|(index, _)| index == wanted)
+            .count()
+    };
+    wait_until(Duration::from_secs(60), "both inputs delivered", || {
+        count_in("claude-application-logs-2026.11.23") == 200
+            && count_in("claude-security-logs-2026.11.22") == 300
+    });
+    signal(&child, libc::SIGTERM);
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        workspace.indexed_lines().len(),
+        500,
+        "nothing routed elsewhere or twice"
+    );
+    let checkpoint: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace.data_dir().join("checkpoints/audit.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        checkpoint["files"][0]["offset"].as_u64(),
+        Some(security_lines.len() as u64),
+        "the checkpoint covers the whole file after a graceful stop"
+    );
+}
+
+#[test]
+fn unrouted_events_are_dead_lettered_with_their_reason() {
+    let workspace = Workspace::new();
+    workspace.write("rules.yaml", RULES);
+    let config = workspace.write(
+        "sluice.yaml",
+        "data_dir: data\ninputs:\n  other:\n    type: stdin\n    tag: billing.invoices\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\n",
+    );
+    let output = workspace.run(
+        &["run", "-c", config.to_str().unwrap()],
+        b"{\"n\":1}\n{\"n\":2}\n",
+    );
+    assert!(output.status.success());
+    assert!(workspace.indexed_lines().is_empty());
+    let dead_dir = workspace.data_dir().join("dead_letters");
+    let text: String = std::fs::read_dir(&dead_dir)
+        .expect("dead-letter dir")
+        .flatten()
+        .map(|file| std::fs::read_to_string(file.path()).unwrap())
+        .collect();
+    let letters: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(letters.len(), 2);
+    assert_eq!(
+        letters[0]["reason"],
+        "no route matched tag `billing.invoices` and no default_sinks are configured"
+    );
+    assert_eq!(letters[1]["record"]["n"], 2);
+}
+
+#[test]
+fn builtin_default_config_reads_stdin_into_data_dir() {
+    let workspace = Workspace::new();
+    let output = workspace.run(
+        &["run"],
+        b"{\"message\":\"card 4111 1111 1111 1111\",\"password\":\"p\"}\nnot json at all\n",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = workspace.indexed_lines();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].1["message"], "card [CARD REDACTED]");
+    assert_eq!(lines[0].1["password"], "***REDACTED***");
+    assert_eq!(lines[1].1["message"], "not json at all");
+    assert_eq!(
+        lines[1].1["log"]["parse_error"],
+        "not a JSON object (byte 0)"
+    );
+}
