@@ -113,8 +113,21 @@ fn load_topology(path: Option<&Path>) -> Result<Topology, ExitCode> {
     }
 }
 
+/// Prints problems grouped by file (in order of first appearance), each
+/// file's in line order.
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut files: Vec<&str> = Vec::new();
     for diagnostic in diagnostics {
+        if !files.contains(&&*diagnostic.file) {
+            files.push(&diagnostic.file);
+        }
+    }
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by_key(|diagnostic| {
+        let file_rank = files.iter().position(|file| *file == &*diagnostic.file);
+        (file_rank, diagnostic.line, diagnostic.column)
+    });
+    for diagnostic in sorted {
         eprintln!("{diagnostic}");
     }
 }
