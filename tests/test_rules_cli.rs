@@ -1,0 +1,79 @@
+//! `sluice test-rules`: every stage shown, rules that fired, sinks chosen.
+
+mod support;
+
+use serde_json::Value;
+use support::Workspace;
+
+const RULES: &str = r#"
+mask:
+  - name: password-fields
+    field: '(?i)password'
+    action: redact
+enrich:
+  - when: { level: ERROR }
+    set: { error_severity: high }
+patterns:
+  - name: database_connection_error
+    regex: 'Database connection.*failed'
+    severity: high
+routes:
+  - match: "claude.application.**"
+    to: [local]
+    index: claude-application-logs-%Y.%m.%d
+  - when: { level: DEBUG }
+    drop: true
+"#;
+
+const CONFIG: &str = "inputs:\n  app:\n    type: stdin\n    tag: claude.application\n  other:\n    type: tail\n    paths: [none.log]\n    tag: billing\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\n";
+
+const SAMPLE: &str = "{\"timestamp\":\"2026-11-23T10:00:00Z\",\"level\":\"ERROR\",\"password\":\"pw\",\"message\":\"Database connection to db1 failed\"}\n";
+
+fn workspace() -> Workspace {
+    let workspace = Workspace::new();
+    workspace.write("rules.yaml", RULES);
+    workspace.write("sluice.yaml", CONFIG);
+    workspace
+}
+
+#[test]
+fn json_format_shows_each_stage_and_the_chosen_sink() {
+    let workspace = workspace();
+    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--format", "json"], SAMPLE.as_bytes());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let stages = &report["stages"];
+    assert_eq!(stages["parse"]["password"], "pw");
+    assert_eq!(stages["mask"]["password"], "***REDACTED***");
+    assert!(stages["mask"].get("error_severity").is_none());
+    assert_eq!(stages["enrich"]["error_severity"], "high");
+    assert_eq!(stages["patterns"]["pattern"]["name"], "database_connection_error");
+    assert_eq!(report["fired"]["mask"], serde_json::json!(["password-fields"]));
+    assert_eq!(report["fired"]["patterns"], serde_json::json!(["database_connection_error"]));
+    assert_eq!(report["outcome"], "deliver");
+    assert_eq!(
+        report["sinks"],
+        serde_json::json!([{"sink": "local", "index": "claude-application-logs-2026.11.23"}])
+    );
+    assert!(!workspace.data_dir().exists(), "test-rules writes nothing");
+}
+
+#[test]
+fn input_option_uses_that_inputs_tag_and_text_format_reads_well() {
+    let workspace = workspace();
+    let line = "{\"level\":\"DEBUG\",\"message\":\"noise\"}\n";
+    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--input", "other"], line.as_bytes());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("line 1: {\"level\":\"DEBUG\""), "{text}");
+    assert!(text.contains("\n  mask     (unchanged)\n"), "{text}");
+    assert!(text.contains("-> dropped by route rules.yaml#route2"), "{text}");
+}
+
+#[test]
+fn unknown_input_name_is_an_error() {
+    let workspace = workspace();
+    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--input", "nope"], SAMPLE.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no input named `nope`; inputs: app, other"));
+}
