@@ -66,12 +66,19 @@ fn metrics_parse_as_prometheus_text_and_match_the_events_sent() {
     wait_until(Duration::from_secs(30), "/ready", || {
         http_get(address, "/ready").is_some_and(|(status, _)| status == 200)
     });
-    assert_eq!(http_get(address, "/health").map(|(status, _)| status), Some(200));
+    assert_eq!(
+        http_get(address, "/health").map(|(status, _)| status),
+        Some(200)
+    );
 
     // 100 INFO (4 of them auth failures), 20 DEBUG (dropped), 5 plain text.
     let mut input = String::new();
     for n in 0..100 {
-        let message = if n % 25 == 0 { "Authentication failed for user x" } else { "ok" };
+        let message = if n % 25 == 0 {
+            "Authentication failed for user x"
+        } else {
+            "ok"
+        };
         input += &format!("{{\"level\":\"INFO\",\"n\":{n},\"message\":\"{message}\"}}\n");
     }
     for n in 0..20 {
@@ -86,27 +93,65 @@ fn metrics_parse_as_prometheus_text_and_match_the_events_sent() {
 
     let scrape = || -> Vec<Value> {
         let (_, body) = http_get(address, "/metrics").expect("metrics reachable");
-        serde_json::from_str(&run_python(PARSE_WITH_PROMETHEUS_CLIENT, &body)).expect("parser output")
+        serde_json::from_str(&run_python(PARSE_WITH_PROMETHEUS_CLIENT, &body))
+            .expect("parser output")
     };
     wait_until(Duration::from_secs(30), "all events counted", || {
         sample(&scrape(), "sluice_events_out_total", ("component", "local")) == Some(105.0)
     });
     let samples = scrape();
     let line_bytes: usize = input.lines().map(str::len).sum();
-    assert_eq!(sample(&samples, "sluice_events_in_total", ("component", "web")), Some(125.0));
-    assert_eq!(sample(&samples, "sluice_bytes_in_total", ("component", "web")), Some(line_bytes as f64));
-    assert_eq!(sample(&samples, "sluice_events_out_total", ("component", "local")), Some(105.0));
-    assert_eq!(sample(&samples, "sluice_events_dropped_total", ("reason", "drop_route")), Some(20.0));
-    assert_eq!(sample(&samples, "sluice_parse_errors_total", ("component", "web")), Some(5.0));
-    assert_eq!(sample(&samples, "sluice_events_dead_lettered_total", ("component", "router")), Some(0.0));
     assert_eq!(
-        sample(&samples, "sluice_pattern_matches_total", ("pattern", "authentication_failure")),
+        sample(&samples, "sluice_events_in_total", ("component", "web")),
+        Some(125.0)
+    );
+    assert_eq!(
+        sample(&samples, "sluice_bytes_in_total", ("component", "web")),
+        Some(line_bytes as f64)
+    );
+    assert_eq!(
+        sample(&samples, "sluice_events_out_total", ("component", "local")),
+        Some(105.0)
+    );
+    assert_eq!(
+        sample(
+            &samples,
+            "sluice_events_dropped_total",
+            ("reason", "drop_route")
+        ),
+        Some(20.0)
+    );
+    assert_eq!(
+        sample(&samples, "sluice_parse_errors_total", ("component", "web")),
+        Some(5.0)
+    );
+    assert_eq!(
+        sample(
+            &samples,
+            "sluice_events_dead_lettered_total",
+            ("component", "router")
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &samples,
+            "sluice_pattern_matches_total",
+            ("pattern", "authentication_failure")
+        ),
         Some(4.0)
     );
-    assert_eq!(sample(&samples, "sluice_queue_depth", ("queue", "stages")), Some(0.0));
+    assert_eq!(
+        sample(&samples, "sluice_queue_depth", ("queue", "stages")),
+        Some(0.0)
+    );
 
     drop(stdin);
     let output = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(workspace.indexed_lines().len(), 105);
 }

@@ -194,3 +194,48 @@ fn builtin_default_config_reads_stdin_into_data_dir() {
         "not a JSON object (byte 0)"
     );
 }
+
+#[test]
+fn readme_quickstart_command_works_as_written() {
+    let workspace = Workspace::new();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sample =
+        std::fs::read(repo.join("fixtures/quickstart/app.ndjson")).expect("bundled sample");
+    let config = repo.join("examples/quickstart.yaml");
+    let output = workspace.run(&["run", "-c", config.to_str().unwrap()], &sample);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let lines = workspace.indexed_lines();
+    let sample_lines = sample
+        .split(|&byte| byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .count();
+    assert_eq!(lines.len(), sample_lines);
+    let text: String = lines.iter().map(|(_, record)| record.to_string()).collect();
+    for secret in [
+        "hunter2",
+        "sk-live-abcdef",
+        "4111 1111 1111 1111",
+        "carol.1005@example.com",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked");
+    }
+    assert!(
+        text.contains("Order 4111111111111112 shipped"),
+        "an order number failing Luhn is kept"
+    );
+    assert!(lines
+        .iter()
+        .all(|(index, _)| index == "claude-application-logs-2026.11.23"));
+    assert!(lines.iter().any(
+        |(_, record)| record["pattern"]["name"] == "memory_leak_pattern"
+            && record["pattern"]["severity"] == "critical"
+    ));
+    assert!(lines
+        .iter()
+        .any(|(_, record)| record["level"] == "ERROR" && record["error_severity"] == "high"));
+}

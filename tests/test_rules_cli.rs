@@ -39,17 +39,33 @@ fn workspace() -> Workspace {
 #[test]
 fn json_format_shows_each_stage_and_the_chosen_sink() {
     let workspace = workspace();
-    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--format", "json"], SAMPLE.as_bytes());
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = workspace.run(
+        &["test-rules", "-c", "sluice.yaml", "--format", "json"],
+        SAMPLE.as_bytes(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
     let stages = &report["stages"];
     assert_eq!(stages["parse"]["password"], "pw");
     assert_eq!(stages["mask"]["password"], "***REDACTED***");
     assert!(stages["mask"].get("error_severity").is_none());
     assert_eq!(stages["enrich"]["error_severity"], "high");
-    assert_eq!(stages["patterns"]["pattern"]["name"], "database_connection_error");
-    assert_eq!(report["fired"]["mask"], serde_json::json!(["password-fields"]));
-    assert_eq!(report["fired"]["patterns"], serde_json::json!(["database_connection_error"]));
+    assert_eq!(
+        stages["patterns"]["pattern"]["name"],
+        "database_connection_error"
+    );
+    assert_eq!(
+        report["fired"]["mask"],
+        serde_json::json!(["password-fields"])
+    );
+    assert_eq!(
+        report["fired"]["patterns"],
+        serde_json::json!(["database_connection_error"])
+    );
     assert_eq!(report["outcome"], "deliver");
     assert_eq!(
         report["sinks"],
@@ -62,18 +78,32 @@ fn json_format_shows_each_stage_and_the_chosen_sink() {
 fn input_option_uses_that_inputs_tag_and_text_format_reads_well() {
     let workspace = workspace();
     let line = "{\"level\":\"DEBUG\",\"message\":\"noise\"}\n";
-    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--input", "other"], line.as_bytes());
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = workspace.run(
+        &["test-rules", "-c", "sluice.yaml", "--input", "other"],
+        line.as_bytes(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.starts_with("line 1: {\"level\":\"DEBUG\""), "{text}");
     assert!(text.contains("\n  mask     (unchanged)\n"), "{text}");
-    assert!(text.contains("-> dropped by route rules.yaml#route2"), "{text}");
+    assert!(
+        text.contains("-> dropped by route rules.yaml#route2"),
+        "{text}"
+    );
 }
 
 #[test]
 fn unknown_input_name_is_an_error() {
     let workspace = workspace();
-    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--input", "nope"], SAMPLE.as_bytes());
+    let output = workspace.run(
+        &["test-rules", "-c", "sluice.yaml", "--input", "nope"],
+        SAMPLE.as_bytes(),
+    );
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no input named `nope`; inputs: app, other"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("no input named `nope`; inputs: app, other"));
 }

@@ -36,20 +36,68 @@ pub fn names() -> Vec<&'static str> {
     DETECTORS.iter().map(|detector| detector.name).collect()
 }
 
-/// Card numbers: one separator style throughout, 13 to 19 digits, Luhn.
+/// Card numbers: a known brand prefix with a length that brand issues,
+/// separators (if any) in the printed grouping, and Luhn. Luhn alone passes
+/// one random number in ten; prefix and grouping keep UUIDs, trace ids and
+/// order numbers out.
 fn is_card_number(candidate: &str) -> bool {
-    let mut separators = candidate.bytes().filter(|b| !b.is_ascii_digit());
-    if let Some(first) = separators.next() {
-        if separators.any(|other| other != first) {
-            return false;
-        }
-    }
     let digits: Vec<u32> = candidate
         .bytes()
         .filter(u8::is_ascii_digit)
         .map(|b| u32::from(b - b'0'))
         .collect();
-    (13..=19).contains(&digits.len()) && luhn_valid(&digits)
+    has_card_grouping(candidate) && brand_accepts(&digits) && luhn_valid(&digits)
+}
+
+/// `4111111111111111`, `4111 1111 1111 1111`, `3782-822463-10005`: one
+/// separator style, groups of four with a shorter last group, or the 4-6-x
+/// grouping of 14- and 15-digit cards.
+fn has_card_grouping(candidate: &str) -> bool {
+    let Some(separator) = candidate.bytes().find(|b| !b.is_ascii_digit()) else {
+        return true;
+    };
+    let groups: Vec<&str> = candidate.split(char::from(separator)).collect();
+    if groups
+        .iter()
+        .any(|group| group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false; // mixed separators
+    }
+    let groups: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    let fours_then_short = groups
+        .split_last()
+        .is_some_and(|(last, rest)| rest.iter().all(|&len| len == 4) && (1..=4).contains(last));
+    fours_then_short || groups == [4, 6, 5] || groups == [4, 6, 4]
+}
+
+/// Issuer prefixes and lengths (ISO/IEC 7812 ranges of the major brands).
+fn brand_accepts(digits: &[u32]) -> bool {
+    let prefix = |count: usize| {
+        digits
+            .iter()
+            .take(count)
+            .fold(0, |value, digit| value * 10 + digit)
+    };
+    let len = digits.len();
+    match digits.first() {
+        Some(4) => matches!(len, 13 | 16 | 19), // Visa
+        Some(5) => (51..=55).contains(&prefix(2)) && len == 16, // Mastercard
+        Some(2) => (2221..=2720).contains(&prefix(4)) && len == 16, // Mastercard 2-series
+        Some(3) => {
+            (matches!(prefix(2), 34 | 37) && len == 15) // Amex
+                || ((3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len)) // JCB
+                || (((300..=305).contains(&prefix(3)) || matches!(prefix(2), 36 | 38 | 39)) && (14..=19).contains(&len))
+            // Diners
+        }
+        Some(6) => {
+            (prefix(4) == 6011
+                || (644..=649).contains(&prefix(3))
+                || prefix(2) == 65
+                || prefix(2) == 62)
+                && (16..=19).contains(&len) // Discover, UnionPay
+        }
+        _ => false,
+    }
 }
 
 fn luhn_valid(digits: &[u32]) -> bool {
@@ -83,5 +131,19 @@ mod tests {
         assert!(is_card_number("5500-0000-0000-0004"));
         assert!(!is_card_number("4111 1111-1111 1111"), "mixed separators");
         assert!(!is_card_number("4111111111111112"), "Luhn fails");
+        assert!(is_card_number("3782 822463 10005"), "Amex grouping");
+        assert!(is_card_number("4111111111111111"), "ungrouped");
+    }
+
+    #[test]
+    fn look_alikes_that_pass_luhn_are_not_cards() {
+        // Luhn-valid, but no issuer starts with 9 or 1.
+        assert!(luhn_valid(&[
+            9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 5
+        ]));
+        assert!(!is_card_number("9999999999999995"));
+        // Digit-only UUID prefix: 8-4-4 grouping is not how cards print.
+        assert!(!is_card_number("41111111-1111-1111"));
+        assert!(!is_card_number("4111-11111111-1111"));
     }
 }
