@@ -299,6 +299,11 @@ mod tests {
     fn unknown_key_inside_tagged_enum_is_refined_to_its_line() {
         let file = SourceFile::new("c.yaml", "inner:\n  type: a\n  size: 1\n  sise: 2\n");
         let err = file.parse::<Outer>().unwrap_err();
+        let good = SourceFile::new("c.yaml", "inner:\n  type: a\n  size: 1\n");
+        assert!(matches!(
+            good.parse::<Outer>().unwrap().inner,
+            Some(Inner::A { size: 1 })
+        ));
         assert_eq!((err.line, err.column), (4, 3), "{err}");
         assert!(err.message.starts_with("unknown field `sise`"), "{err}");
     }

@@ -44,6 +44,10 @@ impl Default for FileSinkConfig {
     }
 }
 
+/// Events of one batch are grouped by the route's index template and the
+/// event day: together they name one file.
+type FileKey = (Option<Arc<str>>, NaiveDate);
+
 /// Writes NDJSON files per index and day.
 #[derive(Debug)]
 pub struct FileSink {
@@ -51,7 +55,7 @@ pub struct FileSink {
     default_index: IndexTemplate,
     fsync: bool,
     route_templates: HashMap<Arc<str>, IndexTemplate>,
-    directories: HashMap<(Option<Arc<str>>, NaiveDate), PathBuf>,
+    directories: HashMap<FileKey, PathBuf>,
     open_files: HashMap<PathBuf, File>,
 }
 
@@ -101,7 +105,7 @@ impl FileSink {
 
     /// Encodes per file, then appends each file's bytes in one write.
     fn write_blocking(&mut self, events: &[Event]) -> Result<(), SinkError> {
-        let mut per_file: Vec<((Option<Arc<str>>, NaiveDate), Vec<u8>)> = Vec::new();
+        let mut per_file: Vec<(FileKey, Vec<u8>)> = Vec::new();
         for event in events {
             let key = (event.index.clone(), event.time.date_naive());
             let position = match per_file.iter().position(|(existing, _)| *existing == key) {
