@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand, ValueEnum};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::config;
+use crate::reload::Reloader;
 use crate::topology::{self, Topology};
 use sluice_rules::{Diagnostic, Severity};
 
@@ -29,7 +33,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the pipeline until every input ends or SIGTERM/SIGINT arrives,
-    /// then drain, commit checkpoints and exit 0.
+    /// then drain, commit checkpoints and exit 0. SIGHUP reloads the rule
+    /// files (a broken one is reported and the running rules are kept).
     #[command(after_help = "Examples:\n  \
         sluice run -c examples/quickstart.yaml < fixtures/quickstart/app.ndjson\n  \
         echo '{\"level\":\"INFO\",\"password\":\"x\"}' | sluice run   # built-in default: writes ./data/indices/")]
@@ -167,10 +172,13 @@ fn run(path: Option<&Path>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let config_path = path.map(Path::to_owned);
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
-        tokio::spawn(watch_signals(shutdown.clone()));
-        crate::runtime::run(topology, shutdown).await
+        let (updates, pipelines) = watch::channel(Arc::clone(&topology.pipeline));
+        let reloader = Reloader::new(config_path, &topology, updates);
+        tokio::spawn(watch_signals(shutdown.clone(), reloader));
+        crate::runtime::run(topology, shutdown, pipelines).await
     });
     // The stdin reader may sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -183,9 +191,8 @@ fn run(path: Option<&Path>) -> ExitCode {
     }
 }
 
-/// SIGTERM or SIGINT start a graceful shutdown. SIGHUP (reload) is not
-/// implemented yet; it is logged and ignored rather than killing the process.
-async fn watch_signals(shutdown: CancellationToken) {
+/// SIGTERM or SIGINT start a graceful shutdown; SIGHUP reloads the rules.
+async fn watch_signals(shutdown: CancellationToken, reloader: Reloader) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut terminate), Ok(mut interrupt), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
@@ -199,7 +206,7 @@ async fn watch_signals(shutdown: CancellationToken) {
         tokio::select! {
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
-            _ = hangup.recv() => tracing::warn!("SIGHUP received: live reload is not implemented yet; restart sluice to apply changes"),
+            _ = hangup.recv() => reloader.reload(),
         }
     }
     tracing::info!("shutdown requested: draining");

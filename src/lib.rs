@@ -12,6 +12,7 @@ pub mod config;
 pub mod inputs;
 pub mod metrics;
 pub mod pipeline;
+pub mod reload;
 pub mod runtime;
 pub mod test_rules;
 pub mod topology;

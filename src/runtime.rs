@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -27,10 +27,16 @@ const RETRY_BASE: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Runs until every input has finished and everything is delivered.
+/// Each batch is processed by the latest pipeline in `pipelines` (SIGHUP
+/// swaps in recompiled rules).
 ///
 /// # Errors
 /// Start-up failures (API address in use, data directory not writable).
-pub async fn run(topology: Topology, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    topology: Topology,
+    shutdown: CancellationToken,
+    pipelines: watch::Receiver<Arc<Pipeline>>,
+) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new());
     let input_names: Vec<&str> = topology
         .inputs
@@ -95,7 +101,7 @@ pub async fn run(topology: Topology, shutdown: CancellationToken) -> anyhow::Res
     let (batch_sender, batches) = mpsc::channel(queue_batches);
     let workers = topology.settings.workers.unwrap_or_else(default_workers);
     let stages = tokio::spawn(run_stages(
-        Arc::clone(&topology.pipeline),
+        pipelines,
         batches,
         sink_senders,
         dead_letter_sender,
@@ -150,7 +156,7 @@ fn arm_shutdown_timeout(shutdown: &CancellationToken, hard_stop: &CancellationTo
 /// Runs the sync stages on blocking threads, `workers` batches at a time,
 /// and fans the results out to the sink queues.
 async fn run_stages(
-    pipeline: Arc<Pipeline>,
+    pipelines: watch::Receiver<Arc<Pipeline>>,
     mut batches: mpsc::Receiver<InputBatch>,
     sinks: Vec<mpsc::Sender<SinkBatch>>,
     dead_letters: mpsc::Sender<DeadLetterBatch>,
@@ -164,7 +170,7 @@ async fn run_stages(
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             break;
         };
-        let pipeline = Arc::clone(&pipeline);
+        let pipeline = Arc::clone(&pipelines.borrow());
         let sinks = Arc::clone(&sinks);
         let dead_letters = dead_letters.clone();
         let metrics = Arc::clone(&metrics);

@@ -77,6 +77,22 @@ impl RegexParser {
         Ok(Self { regex, types })
     }
 
+    /// The pattern as written.
+    pub fn pattern(&self) -> &str {
+        self.regex.as_str()
+    }
+
+    /// Declared conversions, sorted by capture name.
+    pub fn types(&self) -> Vec<(&str, FieldType)> {
+        let mut types: Vec<(&str, FieldType)> = self
+            .types
+            .iter()
+            .map(|(name, kind)| (name.as_str(), *kind))
+            .collect();
+        types.sort_unstable_by_key(|(name, _)| *name);
+        types
+    }
+
     /// Capture names declared by the pattern.
     pub fn capture_names(&self) -> impl Iterator<Item = &str> {
         self.regex.capture_names().flatten()

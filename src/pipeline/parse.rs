@@ -21,6 +21,19 @@ pub enum LineParser {
     Regex(Arc<RegexParser>),
 }
 
+impl LineParser {
+    /// A comparable description (name, or pattern and types).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Json => "json".to_owned(),
+            Self::None => "none".to_owned(),
+            Self::Regex(parser) => {
+                format!("regex {:?} types {:?}", parser.pattern(), parser.types())
+            }
+        }
+    }
+}
+
 /// What the pipeline knows about the input a batch came from.
 #[derive(Debug)]
 pub struct SourceInfo {
