@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde::Serialize;
+use sluice_rules::detectors::{luhn_check_digit, luhn_valid};
 
 const DEFAULT_LINES: u64 = 1_000_000;
 const DEFAULT_RUNS: u64 = 1;
@@ -654,9 +655,13 @@ fn card_pool() -> Vec<String> {
     let mut rng = SplitMix64(CARD_POOL_SEED);
     (0..CARD_POOL_SIZE)
         .map(|_| {
-            let mut digits: Vec<u8> = rng.pick(PREFIXES).bytes().map(|b| b - b'0').collect();
+            let mut digits: Vec<u32> = rng
+                .pick(PREFIXES)
+                .bytes()
+                .map(|b| u32::from(b - b'0'))
+                .collect();
             while digits.len() < 15 {
-                digits.push(rng.below(10) as u8);
+                digits.push(rng.below(10) as u32);
             }
             digits.push(luhn_check_digit(&digits));
             assert!(luhn_valid(&digits), "generated card fails Luhn: {digits:?}");
@@ -665,46 +670,13 @@ fn card_pool() -> Vec<String> {
         .collect()
 }
 
-/// The digit that makes `payload` followed by it pass Luhn.
-fn luhn_check_digit(payload: &[u8]) -> u8 {
-    // The check digit will sit at position 0 from the right, so doubling
-    // starts at the payload's last digit.
-    let sum = luhn_sum(payload.iter().rev(), 0);
-    ((10 - sum % 10) % 10) as u8
-}
-
-fn luhn_valid(digits: &[u8]) -> bool {
-    luhn_sum(digits.iter().rev(), 1) % 10 == 0
-}
-
-/// Luhn sum of digits given right to left, doubling every second digit
-/// starting at index `first_doubled` (0 or 1).
-fn luhn_sum<'a>(digits_from_right: impl Iterator<Item = &'a u8>, first_doubled: usize) -> u32 {
-    digits_from_right
-        .enumerate()
-        .map(|(position, &digit)| {
-            let digit = u32::from(digit);
-            if position % 2 == first_doubled {
-                let doubled = digit * 2;
-                if doubled > 9 {
-                    doubled - 9
-                } else {
-                    doubled
-                }
-            } else {
-                digit
-            }
-        })
-        .sum()
-}
-
-fn group_card_digits(digits: &[u8]) -> String {
+fn group_card_digits(digits: &[u32]) -> String {
     digits
         .chunks(4)
         .map(|group| {
             group
                 .iter()
-                .map(|&d| char::from(b'0' + d))
+                .map(|digit| digit.to_string())
                 .collect::<String>()
         })
         .collect::<Vec<_>>()

@@ -100,13 +100,26 @@ fn brand_accepts(digits: &[u32]) -> bool {
     }
 }
 
-fn luhn_valid(digits: &[u32]) -> bool {
-    let sum: u32 = digits
+/// Whether a digit string (most significant first) passes the Luhn check.
+pub fn luhn_valid(digits: &[u32]) -> bool {
+    luhn_sum(digits, true) % 10 == 0
+}
+
+/// The digit that, appended to `payload`, makes it pass the Luhn check.
+pub fn luhn_check_digit(payload: &[u32]) -> u32 {
+    (10 - luhn_sum(payload, false) % 10) % 10
+}
+
+/// Sum with every second digit from the right doubled; `has_check_digit`
+/// says whether the rightmost digit is the check digit (never doubled).
+fn luhn_sum(digits: &[u32], has_check_digit: bool) -> u32 {
+    let doubled_position = usize::from(has_check_digit);
+    digits
         .iter()
         .rev()
         .enumerate()
         .map(|(position, &digit)| {
-            if position % 2 == 1 {
+            if position % 2 == doubled_position {
                 let doubled = digit * 2;
                 if doubled > 9 {
                     doubled - 9
@@ -117,8 +130,7 @@ fn luhn_valid(digits: &[u32]) -> bool {
                 digit
             }
         })
-        .sum();
-    sum % 10 == 0
+        .sum()
 }
 
 #[cfg(test)]
@@ -133,6 +145,10 @@ mod tests {
         assert!(!is_card_number("4111111111111112"), "Luhn fails");
         assert!(is_card_number("3782 822463 10005"), "Amex grouping");
         assert!(is_card_number("4111111111111111"), "ungrouped");
+        assert_eq!(
+            luhn_check_digit(&[4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+            1
+        );
     }
 
     #[test]
