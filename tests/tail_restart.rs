@@ -88,3 +88,120 @@ fn sigkill_mid_stream_loses_nothing_after_restart() {
         .any(|(_, record)| record["password"] != "***REDACTED***");
     assert!(!leaked, "a password was written unmasked");
 }
+
+fn tail_config(workspace: &Workspace, paths: &str) -> std::path::PathBuf {
+    workspace.write(
+        "sluice.yaml",
+        &format!(
+            "data_dir: data\ninputs:\n  app:\n    type: tail\n    paths: [\"{paths}\"]\n    tag: app\nsinks:\n  local:\n    type: file\n"
+        ),
+    )
+}
+
+fn start(workspace: &Workspace, config: &std::path::Path) -> std::process::Child {
+    support::sluice()
+        .args(["run", "-c", config.to_str().unwrap()])
+        .current_dir(workspace.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sluice")
+}
+
+fn append(path: &std::path::Path, from: u64, to: u64) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    for sequence in from..to {
+        writeln!(file, "{{\"seq\":{sequence}}}").unwrap();
+    }
+}
+
+#[test]
+fn rotated_file_is_read_while_its_writer_still_appends() {
+    use std::io::Write;
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let config = tail_config(&workspace, &format!("{}/app.log", logs.display()));
+    let live = logs.join("app.log");
+    let mut old_writer = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&live)
+        .unwrap();
+    for sequence in 0..20 {
+        writeln!(old_writer, "{{\"seq\":{sequence}}}").unwrap();
+    }
+    let child = start(&workspace, &config);
+    wait_until(Duration::from_secs(30), "the first lines", || {
+        delivered(&workspace).len() == 20
+    });
+
+    // Rename rotation; the application keeps its old handle for a while.
+    std::fs::rename(&live, logs.join("app.log.1")).unwrap();
+    append(&live, 1000, 1010);
+    for sequence in 20..40 {
+        writeln!(old_writer, "{{\"seq\":{sequence}}}").unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    wait_until(Duration::from_secs(30), "old and new file in full", || {
+        delivered(&workspace).len() == 50
+    });
+    signal(&child, libc::SIGTERM);
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen = delivered(&workspace);
+    assert!(
+        (0..40)
+            .chain(1000..1010)
+            .all(|sequence| seen[&sequence] == 1),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let config = tail_config(&workspace, &format!("{}/app.log*", logs.display()));
+    append(&logs.join("app.log"), 0, 100);
+    let child = start(&workspace, &config);
+    wait_until(Duration::from_secs(30), "the first file", || {
+        delivered(&workspace).len() == 100
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+
+    // While sluice is down: rotate, append to the rotated file, start a new one.
+    std::fs::rename(logs.join("app.log"), logs.join("app.log.1")).unwrap();
+    append(&logs.join("app.log.1"), 100, 110);
+    append(&logs.join("app.log"), 110, 115);
+    let child = start(&workspace, &config);
+    wait_until(
+        Duration::from_secs(30),
+        "everything written while down",
+        || delivered(&workspace).len() == 115,
+    );
+    std::thread::sleep(Duration::from_millis(600)); // a chance for duplicates to show
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+    let seen = delivered(&workspace);
+    assert!(
+        (0..115).all(|sequence| seen.get(&sequence) == Some(&1)),
+        "{seen:?}"
+    );
+}

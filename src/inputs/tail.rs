@@ -31,8 +31,9 @@ const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// Per file per poll, so one busy file cannot starve the others.
 const READ_BUDGET_BYTES: usize = 4 * 1024 * 1024;
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
-/// A rotated-away file idle this long is finished (its writer moved on).
-const ROTATED_IDLE: Duration = Duration::from_secs(1);
+/// A rotated-away file that has not grown for this long is finished: its
+/// writer has moved on to the new file. (Fluent Bit's `rotate_wait`.)
+const ROTATED_IDLE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FileId {
@@ -56,13 +57,30 @@ struct TrackedFile {
     in_flight: VecDeque<InFlight>,
     committed: u64,
     /// The path now names another file (or none): drain, then release.
-    rotated_since: Option<Instant>,
+    rotated: bool,
+    /// Last time a read returned data.
+    last_growth: Instant,
 }
 
 impl TrackedFile {
     /// Offset just past the last complete line read.
     fn framed_offset(&self) -> u64 {
         self.read_offset - self.framer.pending_bytes() as u64
+    }
+
+    /// Rotated away and quiet long enough that its writer is done with it.
+    fn writer_is_gone(&self) -> bool {
+        self.rotated && self.last_growth.elapsed() >= ROTATED_IDLE
+    }
+
+    /// Forgets everything read past `committed` and reads it again: used
+    /// when a batch was not delivered (at least once beats exactly once).
+    fn rewind_to_committed(&mut self) -> std::io::Result<()> {
+        self.handle.seek(SeekFrom::Start(self.committed))?;
+        self.read_offset = self.committed;
+        self.framer.reset();
+        self.in_flight.clear();
+        Ok(())
     }
 
     /// Moves `committed` over every delivered batch at the front. A failed
@@ -89,6 +107,8 @@ struct Tailer {
     next_batch_id: u64,
     outcomes_sender: mpsc::UnboundedSender<BatchOutcome>,
     first_scan: bool,
+    /// A checkpoint file existed at start: this is a restart.
+    had_checkpoint: bool,
     checkpoint_dirty: bool,
     last_checkpoint: Instant,
 }
@@ -98,6 +118,7 @@ pub(super) async fn run(
     settings: TailSettings,
     context: InputContext,
 ) -> anyhow::Result<()> {
+    let had_checkpoint = settings.checkpoint_path.exists();
     let saved = checkpoint::load(&settings.checkpoint_path).unwrap_or_else(|err| {
         tracing::error!(
             path = %settings.checkpoint_path.display(),
@@ -117,6 +138,7 @@ pub(super) async fn run(
         next_batch_id: 1,
         outcomes_sender,
         first_scan: true,
+        had_checkpoint,
         checkpoint_dirty: false,
         last_checkpoint: Instant::now(),
     };
@@ -152,20 +174,21 @@ impl Tailer {
             .map(|(path, id, _)| (path.as_path(), *id))
             .collect();
         for (id, file) in &mut self.files {
-            if file.rotated_since.is_none() && current.get(file.path.as_path()) != Some(id) {
+            if !file.rotated && current.get(file.path.as_path()) != Some(id) {
                 tracing::debug!(path = %file.path.display(), "file rotated or removed; reading it to its end");
-                file.rotated_since = Some(Instant::now());
+                file.rotated = true;
             }
         }
         for (path, id, len) in found {
             if let Some(file) = self.files.get_mut(&id) {
                 if file.path != path {
-                    file.path = path; // renamed into our paths
-                    file.rotated_since = None;
+                    file.path = path; // renamed within our paths: same file, same offset
+                    file.rotated = false;
+                    self.checkpoint_dirty = true;
                 }
                 continue;
             }
-            let start = self.start_offset(&path, id, len);
+            let start = self.start_offset(id, len);
             match File::open(&path)
                 .and_then(|mut handle| handle.seek(SeekFrom::Start(start)).map(|_| handle))
             {
@@ -180,7 +203,8 @@ impl Tailer {
                             framer: LineFramer::new(self.settings.max_line_bytes),
                             in_flight: VecDeque::new(),
                             committed: start,
-                            rotated_since: None,
+                            rotated: false,
+                            last_growth: Instant::now(),
                         },
                     );
                     self.checkpoint_dirty = true;
@@ -227,15 +251,24 @@ impl Tailer {
         found
     }
 
-    fn start_offset(&self, path: &Path, id: FileId, len: u64) -> u64 {
+    /// Where to start a file not followed yet. A checkpoint entry is found
+    /// by device and inode, so a file renamed while sluice was down resumes
+    /// where it stopped. `read_from: end` applies only to a first start (no
+    /// checkpoint file at all); files appearing later start at 0.
+    fn start_offset(&self, id: FileId, len: u64) -> u64 {
         let saved = self
             .saved
             .iter()
-            .find(|entry| entry.dev == id.dev && entry.inode == id.inode && entry.path == path);
+            .find(|entry| entry.dev == id.dev && entry.inode == id.inode);
         match saved {
             Some(entry) if entry.offset <= len => entry.offset,
             Some(_) => 0, // shrank while we were away: truncated
-            None if self.first_scan && self.settings.read_from == ReadFrom::End => len,
+            None if self.first_scan
+                && !self.had_checkpoint
+                && self.settings.read_from == ReadFrom::End =>
+            {
+                len
+            }
             None => 0,
         }
     }
@@ -260,7 +293,7 @@ impl Tailer {
             let Some(file) = self.files.get_mut(&id) else {
                 return Ok(false);
             };
-            if file.rotated_since.is_none() {
+            if !file.rotated {
                 detect_truncation(file);
             }
             let mut chunk = vec![0; READ_CHUNK_BYTES.min(budget)];
@@ -273,14 +306,13 @@ impl Tailer {
             };
             if read == 0 {
                 reached_end = true;
-                if file
-                    .rotated_since
-                    .is_some_and(|since| since.elapsed() >= ROTATED_IDLE)
-                {
+                if file.writer_is_gone() {
+                    // Its last line may lack a newline; nobody will add one.
                     file.framer.finish(&mut lines);
                 }
                 break;
             }
+            file.last_growth = Instant::now();
             budget -= read;
             file.read_offset += read as u64;
             file.framer.push(&chunk[..read], &mut lines);
@@ -318,15 +350,28 @@ impl Tailer {
         let Some(file) = self.files.get_mut(&id) else {
             return;
         };
-        if let Some(batch) = file
+        let Some(batch) = file
             .in_flight
             .iter_mut()
             .find(|batch| batch.batch_id == outcome.batch_id)
-        {
-            batch.delivered = Some(outcome.delivered);
-            if !outcome.delivered {
-                tracing::warn!(path = %file.path.display(), "batch not delivered; it will be read again after a restart");
+        else {
+            return;
+        };
+        batch.delivered = Some(outcome.delivered);
+        if !outcome.delivered && !self.context.shutdown.is_cancelled() {
+            tracing::error!(
+                path = %file.path.display(),
+                offset = file.committed,
+                "batch not delivered; reading again from the last checkpoint"
+            );
+            let abandoned: Vec<u64> = file.in_flight.iter().map(|batch| batch.batch_id).collect();
+            if let Err(err) = file.rewind_to_committed() {
+                tracing::error!(path = %file.path.display(), error = %err, "cannot rewind; the batch is read again after a restart");
             }
+            for batch_id in abandoned {
+                self.batch_owner.remove(&batch_id);
+            }
+            return;
         }
         self.checkpoint_dirty |= file.advance_commit();
     }
@@ -334,9 +379,7 @@ impl Tailer {
     /// Drops rotated files that are fully read and acknowledged.
     fn release_finished(&mut self) {
         self.files.retain(|_, file| {
-            let finished = file
-                .rotated_since
-                .is_some_and(|since| since.elapsed() >= ROTATED_IDLE)
+            let finished = file.writer_is_gone()
                 && file.framer.pending_bytes() == 0
                 && file.in_flight.is_empty();
             if finished {
