@@ -333,3 +333,30 @@ impl EventsDeadLettered<'_> {
             .inc_by(self.count as u64);
     }
 }
+
+/// Events given up on because the shutdown grace period ran out. Tail
+/// inputs read them again after a restart; stdin data is lost.
+pub struct EventsAbandoned<'a> {
+    /// Component that held them.
+    pub component: &'a str,
+    /// How many.
+    pub count: usize,
+}
+
+impl EventsAbandoned<'_> {
+    /// Logs and counts.
+    pub fn emit(&self, metrics: &Metrics) {
+        tracing::error!(
+            component = self.component,
+            count = self.count,
+            "shutdown timeout: events abandoned undelivered"
+        );
+        metrics
+            .events_dropped
+            .get_or_create(&DropLabels {
+                component: self.component.to_owned(),
+                reason: "shutdown_timeout".to_owned(),
+            })
+            .inc_by(self.count as u64);
+    }
+}

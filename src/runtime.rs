@@ -19,7 +19,9 @@ use sluice_sinks::{DeadLetter, DeadLetterWriter, FileSink, Sink, SinkError, Stdo
 
 use crate::api;
 use crate::inputs::{run_input, BatchLimits, InputContext};
-use crate::metrics::{BatchProcessed, EventsDeadLettered, EventsSent, Metrics, SinkWriteFailed};
+use crate::metrics::{
+    BatchProcessed, EventsAbandoned, EventsDeadLettered, EventsSent, Metrics, SinkWriteFailed,
+};
 use crate::pipeline::{DeadLetterBatch, InputBatch, Pipeline, SinkBatch};
 use crate::topology::{SinkKind, Topology};
 
@@ -127,13 +129,27 @@ pub async fn run(
     ready.store(true, Ordering::Release);
     tracing::info!(workers, "pipeline running");
 
+    // Inputs give up waiting themselves once `hard_stop` fires; a sink
+    // blocked inside a write does not, so stop waiting for it then.
     while inputs.join_next().await.is_some() {}
-    stages.await.context("stage workers failed")?;
-    while drivers.join_next().await.is_some() {}
+    let drained = async {
+        let stages_result = stages.await;
+        while drivers.join_next().await.is_some() {}
+        stages_result
+    };
+    tokio::select! {
+        result = drained => result.context("stage workers failed")?,
+        () = hard_stop.cancelled() => tracing::error!(
+            "shutdown timeout: abandoning batches still in sinks (tail inputs read them again on restart)"
+        ),
+    }
     ready.store(false, Ordering::Release);
     shutdown.cancel(); // stops the API server
     if let Some(task) = api_task {
         let _ = task.await;
+    }
+    if hard_stop.is_cancelled() {
+        anyhow::bail!("shutdown timeout: some batches were abandoned undelivered (see sluice_events_dropped_total{{reason=\"shutdown_timeout\"}})");
     }
     tracing::info!("pipeline drained");
     Ok(())
@@ -290,7 +306,10 @@ async fn drive_sink(mut driver: SinkDriver) {
                     }
                     .emit(&driver.metrics);
                     tokio::select! {
-                        () = driver.hard_stop.cancelled() => return,
+                        () = driver.hard_stop.cancelled() => {
+                            EventsAbandoned { component: &driver.name, count: batch.events.len() }.emit(&driver.metrics);
+                            return;
+                        }
                         () = tokio::time::sleep(backoff(attempt)) => {}
                     }
                 }
@@ -363,7 +382,10 @@ async fn drive_dead_letters(
                     }
                     .emit(&metrics);
                     tokio::select! {
-                        () = hard_stop.cancelled() => return,
+                        () = hard_stop.cancelled() => {
+                            EventsAbandoned { component: "dead_letters", count: batch.letters.len() }.emit(&metrics);
+                            return;
+                        }
                         () = tokio::time::sleep(backoff(attempt)) => {}
                     }
                 }

@@ -239,3 +239,37 @@ fn readme_quickstart_command_works_as_written() {
         .iter()
         .any(|(_, record)| record["level"] == "ERROR" && record["error_severity"] == "high"));
 }
+
+#[test]
+fn a_steady_trickle_on_stdin_is_flushed_by_linger() {
+    let workspace = Workspace::new();
+    let config = workspace.write(
+        "sluice.yaml",
+        "data_dir: data\ninputs:\n  app:\n    type: stdin\nsinks:\n  local:\n    type: file\npipeline:\n  batch_linger_ms: 200\n",
+    );
+    let mut child = support::sluice()
+        .args(["run", "-c", config.to_str().unwrap()])
+        .current_dir(workspace.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().unwrap();
+    // One line every 50 ms, faster than the linger: a timer that restarts on
+    // every line would never fire.
+    for n in 0..40 {
+        writeln!(stdin, "{{\"n\":{n}}}").unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let while_open = workspace.indexed_lines().len();
+    drop(stdin);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+    assert!(
+        while_open >= 20,
+        "only {while_open} of 40 lines flushed while stdin stayed open"
+    );
+    assert_eq!(workspace.indexed_lines().len(), 40);
+}

@@ -126,31 +126,40 @@ impl FileSink {
         Ok(())
     }
 
+    /// Appends `bytes` whole or not at all: after a failed write the file is
+    /// cut back to its previous length, so a retry cannot glue a torn line
+    /// to the next record.
     fn append(&mut self, path: &Path, bytes: &[u8]) -> Result<(), SinkError> {
         if !self.open_files.contains_key(path) {
             if self.open_files.len() >= MAX_OPEN_FILES {
                 self.open_files.clear();
             }
-            let file = open_append(path).map_err(|source| SinkError::Retriable {
-                context: format!("opening {}", path.display()),
-                source,
+            let file = open_append(path).map_err(|source| {
+                SinkError::from_io(format!("opening {}", path.display()), source)
             })?;
             self.open_files.insert(path.to_owned(), file);
         }
         let Some(file) = self.open_files.get_mut(path) else {
             return Ok(());
         };
-        let result =
+        let length_before = file
+            .metadata()
+            .map_err(|source| SinkError::from_io(format!("reading {}", path.display()), source))?
+            .len();
+        let written =
             file.write_all(bytes)
                 .and_then(|()| if self.fsync { file.sync_data() } else { Ok(()) });
-        result.map_err(|source| {
-            // Reopen next time: the handle may be unusable.
-            self.open_files.remove(path);
-            SinkError::Retriable {
-                context: format!("writing {}", path.display()),
-                source,
+        if let Err(source) = written {
+            if let Err(err) = file.set_len(length_before) {
+                tracing::error!(path = %path.display(), error = %err, "cannot cut back a partial write");
             }
-        })
+            self.open_files.remove(path); // reopen next time
+            return Err(SinkError::from_io(
+                format!("writing {}", path.display()),
+                source,
+            ));
+        }
+        Ok(())
     }
 }
 

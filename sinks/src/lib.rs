@@ -71,6 +71,23 @@ pub enum SinkError {
 }
 
 impl SinkError {
+    /// Classifies an I/O error: conditions that can clear by themselves (a
+    /// full disk, an interrupted call) are retried; ones that cannot
+    /// (permission denied, read-only file system, a closed pipe) reject the
+    /// batch, which then goes to the dead-letter file.
+    pub fn from_io(context: String, source: std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match source.kind() {
+            ErrorKind::PermissionDenied
+            | ErrorKind::ReadOnlyFilesystem
+            | ErrorKind::NotADirectory
+            | ErrorKind::IsADirectory
+            | ErrorKind::InvalidFilename
+            | ErrorKind::BrokenPipe => Self::Rejected(format!("{context}: {source}")),
+            _ => Self::Retriable { context, source },
+        }
+    }
+
     /// Whether the runtime should retry the batch.
     pub fn is_retriable(&self) -> bool {
         matches!(self, Self::Retriable { .. })

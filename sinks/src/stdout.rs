@@ -19,9 +19,6 @@ impl Sink for StdoutSink {
             let mut out = std::io::stdout().lock();
             out.write_all(&self.buffer).and_then(|()| out.flush())
         })
-        .map_err(|source| SinkError::Retriable {
-            context: "writing to stdout".to_owned(),
-            source,
-        })
+        .map_err(|source| SinkError::from_io("writing to stdout".to_owned(), source))
     }
 }

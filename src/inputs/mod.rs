@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ack::AckHandle;
 use crate::config::PipelineConfig;
-use crate::metrics::{EventsReceived, Metrics};
+use crate::metrics::{EventsAbandoned, EventsReceived, Metrics};
 use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::{InputBatch, Lines};
 use crate::topology::{InputKind, InputSpec};
@@ -66,16 +66,18 @@ impl InputContext {
     /// Sends a batch, waiting while the pipeline is full.
     ///
     /// # Errors
-    /// When the pipeline has stopped; the batch is then not acknowledged.
+    /// When the pipeline has stopped, or the shutdown grace period ran out
+    /// while waiting; the batch is then not acknowledged (and counted).
     pub async fn send(
         &self,
         source: &Arc<SourceInfo>,
         lines: Lines,
         ack: AckHandle,
     ) -> Result<(), PipelineClosed> {
+        let count = lines.len();
         EventsReceived {
             input: &source.name,
-            count: lines.len(),
+            count,
             bytes: lines.byte_len(),
         }
         .emit(&self.metrics);
@@ -85,7 +87,13 @@ impl InputContext {
             read_time: Utc::now(),
             ack,
         };
-        self.batches.send(batch).await.map_err(|_| PipelineClosed)?;
+        tokio::select! {
+            sent = self.batches.send(batch) => sent.map_err(|_| PipelineClosed)?,
+            () = self.hard_stop.cancelled() => {
+                EventsAbandoned { component: &source.name, count }.emit(&self.metrics);
+                return Err(PipelineClosed);
+            }
+        }
         self.metrics.queued("stages");
         Ok(())
     }

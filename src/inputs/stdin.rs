@@ -1,10 +1,17 @@
 //! Standard input. A thread does the blocking reads; the task frames and
 //! batches, so a batch is cut on size or linger even while a read blocks.
+//!
+//! Stdin cannot be replayed, so on SIGTERM everything already read is still
+//! delivered: the reader stops starting new reads, the chunks it handed over
+//! are framed, and an unfinished last line is kept as a line.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::framing::LineFramer;
 use super::InputContext;
@@ -13,6 +20,9 @@ use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::Lines;
 
 const READ_CHUNK_BYTES: usize = 256 * 1024;
+/// After SIGTERM, stop collecting once no chunk arrived for this long (the
+/// reader is then blocked in a read that returned nothing).
+const SHUTDOWN_QUIET: Duration = Duration::from_millis(200);
 
 pub(super) async fn run(
     source: Arc<SourceInfo>,
@@ -20,44 +30,85 @@ pub(super) async fn run(
     context: InputContext,
 ) -> anyhow::Result<()> {
     let (chunk_sender, mut chunks) = mpsc::channel::<Vec<u8>>(4);
-    std::thread::Builder::new()
-        .name("sluice-stdin".to_owned())
-        .spawn(move || read_stdin(&chunk_sender))?;
+    let stop_reading = Arc::new(AtomicBool::new(false));
+    {
+        let stop_reading = Arc::clone(&stop_reading);
+        std::thread::Builder::new()
+            .name("sluice-stdin".to_owned())
+            .spawn(move || read_stdin(&chunk_sender, &stop_reading))?;
+    }
 
-    let mut framer = LineFramer::new(max_line_bytes);
-    let mut lines = Lines::default();
-    let linger = context.limits.linger;
-    loop {
+    let mut batch = StdinBatcher {
+        source,
+        framer: LineFramer::new(max_line_bytes),
+        lines: Lines::default(),
+        deadline: None,
+        context,
+    };
+    let mut reached_end = false;
+    while !reached_end {
+        let deadline = batch.deadline;
         tokio::select! {
             biased;
-            () = context.shutdown.cancelled() => break,
+            () = batch.context.shutdown.cancelled() => break,
             chunk = chunks.recv() => match chunk {
-                Some(chunk) => {
-                    framer.push(&chunk, &mut lines);
-                    if context.limits.is_full(&lines) {
-                        context.send(&source, std::mem::take(&mut lines), AckHandle::untracked()).await?;
-                    }
-                }
-                None => {
-                    framer.finish(&mut lines);
-                    break;
-                }
+                Some(chunk) => batch.push(&chunk).await?,
+                None => reached_end = true,
             },
-            () = tokio::time::sleep(linger), if !lines.is_empty() => {
-                context.send(&source, std::mem::take(&mut lines), AckHandle::untracked()).await?;
-            }
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => batch.flush().await?,
         }
     }
-    if !lines.is_empty() {
-        context.send(&source, lines, AckHandle::untracked()).await?;
+    if !reached_end {
+        stop_reading.store(true, Ordering::Release);
+        while let Ok(Some(chunk)) = tokio::time::timeout(SHUTDOWN_QUIET, chunks.recv()).await {
+            batch.push(&chunk).await?;
+        }
     }
+    batch.framer.finish(&mut batch.lines);
+    batch.flush().await?;
     Ok(())
 }
 
-/// Blocking reads until end of file; the channel closing ends the task side.
-fn read_stdin(chunks: &mpsc::Sender<Vec<u8>>) {
+/// Lines waiting to be sent, and when they must go at the latest.
+struct StdinBatcher {
+    source: Arc<SourceInfo>,
+    framer: LineFramer,
+    lines: Lines,
+    /// Linger deadline, set when the first line of a batch arrives.
+    deadline: Option<Instant>,
+    context: InputContext,
+}
+
+impl StdinBatcher {
+    async fn push(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
+        self.framer.push(chunk, &mut self.lines);
+        if self.deadline.is_none() && !self.lines.is_empty() {
+            self.deadline = Some(Instant::now() + self.context.limits.linger);
+        }
+        if self.context.limits.is_full(&self.lines) {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        self.deadline = None;
+        if self.lines.is_empty() {
+            return Ok(());
+        }
+        let lines = std::mem::take(&mut self.lines);
+        self.context
+            .send(&self.source, lines, AckHandle::untracked())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Blocking reads until end of file or `stop`; the channel closing ends the
+/// task side.
+fn read_stdin(chunks: &mpsc::Sender<Vec<u8>>, stop: &AtomicBool) {
     let mut stdin = std::io::stdin().lock();
-    loop {
+    while !stop.load(Ordering::Acquire) {
         let mut buffer = vec![0; READ_CHUNK_BYTES];
         match stdin.read(&mut buffer) {
             Ok(0) => return,
