@@ -1,6 +1,8 @@
 //! Built-in detectors: a regex that finds candidates plus a validator that
 //! rejects look-alikes, so order numbers and ids survive masking.
 
+use std::ops::Range;
+
 /// A built-in detector.
 #[derive(Debug, Clone, Copy)]
 pub struct Detector {
@@ -8,8 +10,10 @@ pub struct Detector {
     pub name: &'static str,
     /// Candidate regex.
     pub regex: &'static str,
-    /// Confirms a candidate.
-    pub validate: fn(&str) -> bool,
+    /// The part of a candidate that really is one (`None`: a look-alike).
+    /// A candidate can be wider than the entity, as when the regex took a
+    /// card number together with the digits of a following date.
+    pub locate: fn(&str) -> Option<Range<usize>>,
 }
 
 /// Every built-in detector.
@@ -17,12 +21,12 @@ pub const DETECTORS: &[Detector] = &[
     Detector {
         name: "email",
         regex: r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}\b",
-        validate: |_| true,
+        locate: |candidate| Some(0..candidate.len()),
     },
     Detector {
         name: "credit_card",
         regex: r"\b\d(?:[ -]?\d){12,18}\b",
-        validate: is_card_number,
+        locate: locate_card_number,
     },
 ];
 
@@ -34,6 +38,49 @@ pub fn find(name: &str) -> Option<&'static Detector> {
 /// Names of all detectors, for error messages.
 pub fn names() -> Vec<&'static str> {
     DETECTORS.iter().map(|detector| detector.name).collect()
+}
+
+/// The longest run of whole groups in the candidate that is a card
+/// number: `4111 1111 1111 1111 12` holds one, `25 4111 1111 1111 1111`
+/// too. An unseparated digit run is taken whole or not at all, since a
+/// longer number is an id, not a card.
+fn locate_card_number(candidate: &str) -> Option<Range<usize>> {
+    if is_card_number(candidate) {
+        return Some(0..candidate.len());
+    }
+    let groups: Vec<Range<usize>> = digit_groups(candidate);
+    if groups.len() < 2 {
+        return None;
+    }
+    for take in (2..groups.len()).rev() {
+        for first in 0..=groups.len() - take {
+            let span = groups[first].start..groups[first + take - 1].end;
+            if is_card_number(&candidate[span.clone()]) {
+                return Some(span);
+            }
+        }
+    }
+    None
+}
+
+/// Byte ranges of the digit runs between separators.
+fn digit_groups(text: &str) -> Vec<Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = None;
+    for (at, byte) in text.bytes().enumerate() {
+        match (byte.is_ascii_digit(), start) {
+            (true, None) => start = Some(at),
+            (false, Some(begin)) => {
+                groups.push(begin..at);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(begin) = start {
+        groups.push(begin..text.len());
+    }
+    groups
 }
 
 /// Card numbers: a known brand prefix with a length that brand issues,
@@ -148,6 +195,18 @@ mod tests {
         assert_eq!(
             luhn_check_digit(&[4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
             1
+        );
+    }
+
+    #[test]
+    fn card_is_found_inside_a_wider_candidate() {
+        let text = "4111 1111 1111 1111 12";
+        assert_eq!(locate_card_number(text), Some(0..19));
+        assert_eq!(locate_card_number("25 4111 1111 1111 1111"), Some(3..22));
+        assert_eq!(
+            locate_card_number("411111111111111112"),
+            None,
+            "an unseparated longer number is an id"
         );
     }
 

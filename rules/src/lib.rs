@@ -206,6 +206,14 @@ fn compile_routes(
                     valid = false;
                 }
             }
+            if !route.to.is_empty() && route.drop {
+                let location = location_hint.unwrap_or(serde_saphyr::Location::UNKNOWN);
+                diagnostics.push(file.error_at_location(
+                    location,
+                    format!("route `{name}` has both `to` and `drop: true`; pick one"),
+                ));
+                valid = false;
+            }
             if route.to.is_empty() && !route.drop {
                 let location = location_hint.unwrap_or(serde_saphyr::Location::UNKNOWN);
                 diagnostics.push(file.error_at_location(

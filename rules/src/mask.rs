@@ -1,5 +1,6 @@
 //! The mask stage: field-name rules, value detectors and key removal.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
@@ -15,6 +16,8 @@ use crate::model::{MaskActionName, MaskRuleConfig};
 
 const DEFAULT_REPLACEMENT: &str = "***REDACTED***";
 const DEFAULT_HASH_HEX_CHARS: usize = 16;
+/// Numbers below this are too short to hold anything a detector finds.
+const MIN_SCANNED_NUMBER: u64 = 1_000_000_000;
 
 /// What a rule does to the value (or, for detectors, the matched text).
 #[derive(Debug, Clone)]
@@ -30,11 +33,15 @@ impl MaskAction {
     fn apply(&self, text: &str) -> Option<String> {
         match self {
             Self::Redact(replacement) => Some(replacement.clone()),
-            Self::Partial { keep, template } => Some(if keep.is_match(text) {
-                keep.replace(text, template.as_str()).into_owned()
-            } else {
-                // Nothing to keep safely: mask it all.
-                DEFAULT_REPLACEMENT.to_owned()
+            // Only what the template names survives: text outside the `keep`
+            // match must not leak through.
+            Self::Partial { keep, template } => Some(match keep.captures(text) {
+                Some(captures) => {
+                    let mut masked = String::new();
+                    captures.expand(template, &mut masked);
+                    masked
+                }
+                None => DEFAULT_REPLACEMENT.to_owned(),
             }),
             Self::Hash { key, hex_chars } => {
                 let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
@@ -59,8 +66,10 @@ struct FieldRule {
 #[derive(Debug, Clone)]
 struct ValueRule {
     name: Arc<str>,
+    /// Finds candidates. A capture group named `value` narrows what is
+    /// masked (`password=(?P<value>\S+)` keeps the key visible).
     finder: Regex,
-    validate: fn(&str) -> bool,
+    locate: fn(&str) -> Option<Range<usize>>,
     action: MaskAction,
 }
 
@@ -107,10 +116,11 @@ impl MaskStage {
                         ));
                         continue;
                     }
-                    let (finder_source, validate) = match (pattern, detect) {
-                        (Some(pattern), _) => {
-                            (pattern.clone(), (|_: &str| true) as fn(&str) -> bool)
-                        }
+                    let (finder_source, locate) = match (pattern, detect) {
+                        (Some(pattern), _) => (
+                            pattern.clone(),
+                            whole_match as fn(&str) -> Option<Range<usize>>,
+                        ),
                         (None, Some(detect)) => match detectors::find(&detect.value) {
                             Some(detector) => (
                                 serde_saphyr::Spanned::new(
@@ -118,7 +128,7 @@ impl MaskStage {
                                     detect.referenced,
                                     detect.defined,
                                 ),
-                                detector.validate,
+                                detector.locate,
                             ),
                             None => {
                                 diagnostics.push(file.error_at(
@@ -139,7 +149,7 @@ impl MaskStage {
                         stage.value_rules.push(ValueRule {
                             name,
                             finder,
-                            validate,
+                            locate,
                             action,
                         });
                     }
@@ -226,6 +236,12 @@ impl MaskStage {
                     *text = masked;
                 }
             }
+            // A card number logged as a JSON number is still a card number.
+            Value::Number(number) if number.as_u64().is_some_and(|n| n >= MIN_SCANNED_NUMBER) => {
+                if let Some(masked) = self.mask_text(&number.to_string(), fired) {
+                    *value = Value::String(masked);
+                }
+            }
             _ => {}
         }
     }
@@ -245,13 +261,19 @@ impl MaskStage {
             let replaced = rule
                 .finder
                 .replace_all(&current, |found: &regex::Captures<'_>| {
-                    let matched = &found[0];
-                    if (rule.validate)(matched) {
-                        rule_fired = true;
-                        rule.action.apply(matched).unwrap_or_default()
-                    } else {
-                        matched.to_owned()
-                    }
+                    let whole = &found[0];
+                    let target = found
+                        .name("value")
+                        .unwrap_or_else(|| found.get(0).expect("group 0 always matches"));
+                    let offset = target.start() - found.get(0).map_or(0, |m| m.start());
+                    let Some(span) = (rule.locate)(target.as_str()) else {
+                        return whole.to_owned();
+                    };
+                    rule_fired = true;
+                    let start = offset + span.start;
+                    let end = offset + span.end;
+                    let masked = rule.action.apply(&whole[start..end]).unwrap_or_default();
+                    format!("{}{masked}{}", &whole[..start], &whole[end..])
                 });
             if rule_fired {
                 current = replaced.into_owned();
@@ -267,6 +289,11 @@ impl MaskStage {
             .iter()
             .any(|removed| removed.eq_ignore_ascii_case(key))
     }
+}
+
+/// A custom `pattern` masks all it matches (or its `value` group).
+fn whole_match(text: &str) -> Option<Range<usize>> {
+    Some(0..text.len())
 }
 
 fn note(fired: &mut Fired<'_>, name: &str) {

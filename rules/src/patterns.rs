@@ -32,10 +32,22 @@ struct FieldGroup {
 }
 
 /// The compiled patterns stage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PatternStage {
     rules: Vec<PatternInfo>,
     groups: Vec<FieldGroup>,
+    /// `pattern.name`, `pattern.severity`, `pattern.action`.
+    paths: [FieldPath; 3],
+}
+
+impl Default for PatternStage {
+    fn default() -> Self {
+        Self {
+            rules: Vec::new(),
+            groups: Vec::new(),
+            paths: ["pattern.name", "pattern.severity", "pattern.action"].map(FieldPath::new),
+        }
+    }
 }
 
 impl PatternStage {
@@ -98,38 +110,33 @@ impl PatternStage {
         }
         if !matched.is_empty() {
             matched.sort_unstable();
-            record.insert("pattern".to_owned(), self.describe(&matched));
+            self.tag(record, &matched);
         }
         matched
     }
 
-    /// `{name, severity, action}`, each a list when several rules matched.
-    fn describe(&self, matched: &[usize]) -> Value {
-        let column = |pick: fn(&PatternInfo) -> Option<&Arc<str>>| -> Option<Value> {
-            let values: Vec<Value> = matched
+    /// Sets `pattern.name`, `pattern.severity` and `pattern.action`, each a
+    /// list when several rules matched. A scalar `pattern` field the
+    /// application logged is kept: the dotted keys are set flat beside it.
+    fn tag(&self, record: &mut Record, matched: &[usize]) {
+        for (path, pick) in [
+            (
+                &self.paths[0],
+                (|info: &PatternInfo| Some(&info.name)) as fn(&PatternInfo) -> Option<&Arc<str>>,
+            ),
+            (&self.paths[1], |info| info.severity.as_ref()),
+            (&self.paths[2], |info| info.action.as_ref()),
+        ] {
+            let mut values: Vec<Value> = matched
                 .iter()
                 .filter_map(|&id| pick(&self.rules[id]))
                 .map(|text| Value::String(text.to_string()))
                 .collect();
             match values.len() {
-                0 => None,
-                1 => values.into_iter().next(),
-                _ => Some(Value::Array(values)),
-            }
-        };
-        let mut out = Record::new();
-        for (key, pick) in [
-            (
-                "name",
-                (|info: &PatternInfo| Some(&info.name)) as fn(&PatternInfo) -> Option<&Arc<str>>,
-            ),
-            ("severity", |info| info.severity.as_ref()),
-            ("action", |info| info.action.as_ref()),
-        ] {
-            if let Some(value) = column(pick) {
-                out.insert(key.to_owned(), value);
+                0 => {}
+                1 => path.set(record, values.remove(0)),
+                _ => path.set(record, Value::Array(values)),
             }
         }
-        Value::Object(out)
     }
 }

@@ -270,3 +270,68 @@ fn route_after_catch_all_is_a_warning() {
         ["r.yaml:4:12: warning: route `r.yaml#route2` is unreachable: an earlier route catches every event"]
     );
 }
+
+#[test]
+fn secret_assignments_in_text_mask_only_the_value() {
+    let rules = builtin_packs();
+    let mut event = record(json!({
+        "message": r#"{"user":"ana","password":"hunter2","bad json"#,
+        "detail": "login db_password=s3cr3t ok; access_token: abc.def; input_tokens: 512; token_count=7",
+        "escaped": r#"{\"api_key\":\"sk-live-1\"}"#
+    }));
+    rules.mask.apply(&mut event, None);
+    assert_eq!(
+        event["message"],
+        r#"{"user":"ana","password":"***REDACTED***","bad json"#
+    );
+    assert_eq!(
+        event["detail"],
+        "login db_password=***REDACTED*** ok; access_token: ***REDACTED***; input_tokens: 512; token_count=7"
+    );
+    assert_eq!(event["escaped"], r#"{\"api_key\":\"***REDACTED***\"}"#);
+}
+
+#[test]
+fn cards_next_to_dates_and_cards_logged_as_numbers_are_masked() {
+    let rules = builtin_packs();
+    let mut event = record(json!({
+        "message": "paid with 4111 1111 1111 1111 12/25",
+        "note": 4111111111111111_u64,
+        "order": 4111111111111112_u64
+    }));
+    rules.mask.apply(&mut event, None);
+    assert_eq!(event["message"], "paid with [CARD REDACTED] 12/25");
+    assert_eq!(event["note"], "[CARD REDACTED]");
+    assert_eq!(
+        event["order"], 4111111111111112_u64,
+        "fails Luhn: kept as a number"
+    );
+}
+
+#[test]
+fn partial_keeps_only_what_the_template_names() {
+    let rules = compile(
+        "mask:\n  - name: last4\n    field: card\n    action: partial\n    keep: '(\\d{4})$'\n    replacement: '****$1'\n",
+    )
+    .unwrap();
+    let mut event = record(json!({"card": "4111111111111111"}));
+    rules.mask.apply(&mut event, None);
+    assert_eq!(event["card"], "****1111");
+}
+
+#[test]
+fn pattern_tags_never_clobber_an_application_field() {
+    let rules = compile("patterns:\n  - name: auth\n    regex: 'denied'\n").unwrap();
+    let mut event = record(json!({"pattern": "GET /users/:id", "message": "access denied"}));
+    rules.patterns.apply(&mut event);
+    assert_eq!(event["pattern"], "GET /users/:id");
+    assert_eq!(event["pattern.name"], "auth");
+}
+
+#[test]
+fn route_with_both_to_and_drop_is_an_error() {
+    assert_eq!(
+        headlines("routes:\n  - match: 'a.**'\n    to: [es]\n    drop: true\n"),
+        ["r.yaml:2:12: route `r.yaml#route1` has both `to` and `drop: true`; pick one"]
+    );
+}
