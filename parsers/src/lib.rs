@@ -20,7 +20,7 @@ mod timestamp;
 
 pub use json::parse_json;
 pub use regex_parser::{FieldType, RegexParser};
-pub use timestamp::{parse_timestamp, TIME_KEY_CANDIDATES};
+pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATES};
 
 /// One log event's fields: an ordered JSON object. This is the currency
 /// between sluice's crates.

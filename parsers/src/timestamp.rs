@@ -23,10 +23,35 @@ pub fn parse_timestamp(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Like [`parse_timestamp`], for a field picked by its name alone
+/// (`time`, `timestamp`): epoch numbers before 2001-09-09 (1e9 seconds) are
+/// refused, since a small number under such a name is more often a
+/// duration (`"time": 0.153`) than a date.
+pub fn parse_guessed_timestamp(value: &Value) -> Option<DateTime<Utc>> {
+    const MIN_PLAUSIBLE_EPOCH_SECONDS: f64 = 1e9;
+    let numeric = match value {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) if text.trim().parse::<f64>().is_ok() => {
+            text.trim().parse::<f64>().ok()
+        }
+        _ => None,
+    };
+    match numeric {
+        Some(number) if number.abs() < MIN_PLAUSIBLE_EPOCH_SECONDS => None,
+        _ => parse_timestamp(value),
+    }
+}
+
 fn parse_text(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.with_timezone(&Utc));
+    }
+    // Offsets without a colon (`+0200`), common in Java and nginx logs.
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+        if let Ok(time) = DateTime::parse_from_str(text, format) {
+            return Some(time.with_timezone(&Utc));
+        }
     }
     for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
@@ -107,6 +132,22 @@ mod tests {
             iso(json!(1_795_429_741.25)).as_deref(),
             Some("2026-11-23T10:29:01.250Z")
         );
+    }
+
+    #[test]
+    fn offsets_without_colon() {
+        assert_eq!(
+            iso(json!("2026-11-23T10:29:01.5+0200")).as_deref(),
+            Some("2026-11-23T08:29:01.500Z")
+        );
+    }
+
+    #[test]
+    fn guessed_keys_refuse_durations_and_short_numbers() {
+        assert_eq!(parse_guessed_timestamp(&json!(0.153)), None);
+        assert_eq!(parse_guessed_timestamp(&json!("20261123")), None);
+        assert!(parse_guessed_timestamp(&json!(1_795_429_741)).is_some());
+        assert!(parse_guessed_timestamp(&json!("2026-11-23T10:29:01Z")).is_some());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Timelike};
 use serde::Deserialize;
 
 use crate::{encode_record, Event, IndexTemplate, Sink, SinkError};
@@ -45,8 +45,9 @@ impl Default for FileSinkConfig {
 }
 
 /// Events of one batch are grouped by the route's index template and the
-/// event day: together they name one file.
-type FileKey = (Option<Arc<str>>, NaiveDate);
+/// event's day and hour: together they name one file (the hour matters to
+/// hourly index names; files are per day).
+type FileKey = (Option<Arc<str>>, NaiveDate, u32);
 
 /// Writes NDJSON files per index and day.
 #[derive(Debug)]
@@ -77,13 +78,13 @@ impl FileSink {
 
     /// The file for an index template and day, cached: events of one
     /// batch mostly share both.
-    fn file_path(&mut self, index: &Option<Arc<str>>, day: NaiveDate) -> PathBuf {
-        let key = (index.clone(), day);
+    fn file_path(&mut self, index: &Option<Arc<str>>, day: NaiveDate, hour: u32) -> PathBuf {
+        let key = (index.clone(), day, hour);
         if let Some(path) = self.directories.get(&key) {
             return path.clone();
         }
         let index_name = match index {
-            None => self.default_index.render_for_day(day),
+            None => self.default_index.render_for_hour(day, hour),
             Some(text) => {
                 let default = &self.default_index;
                 self.route_templates
@@ -92,7 +93,7 @@ impl FileSink {
                     .or_insert_with(|| {
                         IndexTemplate::parse(text).unwrap_or_else(|_| default.clone())
                     })
-                    .render_for_day(day)
+                    .render_for_hour(day, hour)
             }
         };
         let path = self.root.join(index_name).join(format!("{day}.ndjson"));
@@ -107,7 +108,11 @@ impl FileSink {
     fn write_blocking(&mut self, events: &[Event]) -> Result<(), SinkError> {
         let mut per_file: Vec<(FileKey, Vec<u8>)> = Vec::new();
         for event in events {
-            let key = (event.index.clone(), event.time.date_naive());
+            let key = (
+                event.index.clone(),
+                event.time.date_naive(),
+                event.time.hour(),
+            );
             let position = match per_file.iter().position(|(existing, _)| *existing == key) {
                 Some(position) => position,
                 None => {
@@ -119,8 +124,8 @@ impl FileSink {
             encode_record(event, buffer);
             buffer.push(b'\n');
         }
-        for ((index, day), bytes) in per_file {
-            let path = self.file_path(&index, day);
+        for ((index, day, hour), bytes) in per_file {
+            let path = self.file_path(&index, day, hour);
             self.append(&path, &bytes)?;
         }
         Ok(())
@@ -190,6 +195,21 @@ mod tests {
             index: index.map(Into::into),
             record: json!({"n": n}).as_object().unwrap().clone(),
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn hourly_index_names_use_the_event_hour() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = FileSinkConfig {
+            index: "hourly-%Y.%m.%d.%H".to_owned(),
+            fsync: false,
+        };
+        let mut sink = FileSink::new(dir.path(), &config).unwrap();
+        sink.write(&[event(23, None, 1)]).await.unwrap();
+        assert!(dir
+            .path()
+            .join("hourly-2026.11.23.12/2026-11-23.ndjson")
+            .exists());
     }
 
     #[tokio::test(flavor = "multi_thread")]

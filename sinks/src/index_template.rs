@@ -63,10 +63,11 @@ impl IndexTemplate {
         self.has_time
     }
 
-    /// Renders for the first instant of a day (for caching per day).
-    pub fn render_for_day(&self, day: NaiveDate) -> String {
-        let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-        self.render(midnight)
+    /// Renders for the start of an hour, so names can be cached per hour;
+    /// directives finer than the hour (`%M`, `%S`) render as 00.
+    pub fn render_for_hour(&self, day: NaiveDate, hour: u32) -> String {
+        let start = day.and_hms_opt(hour, 0, 0).unwrap_or_default().and_utc();
+        self.render(start)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod parse;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -186,8 +187,17 @@ impl Pipeline {
             ..StageOutput::default()
         };
         for (line, truncated) in lines.iter() {
-            let (event, resolution, parse_failed, hits) =
-                self.process_line(source, line, truncated, read_time, None);
+            // A bug in a stage must cost one event (dead-lettered, with the
+            // line kept), not the batch or the process.
+            let processed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                self.process_line(source, line, truncated, read_time, None)
+            }));
+            let Ok((event, resolution, parse_failed, hits)) = processed else {
+                output
+                    .dead_letters
+                    .push(internal_error_letter(source, line, read_time));
+                continue;
+            };
             output.parse_failures += usize::from(parse_failed);
             output.truncated += usize::from(truncated);
             for hit in hits {
@@ -283,6 +293,28 @@ impl Pipeline {
             record,
         };
         (event, resolution, parsed.parse_failed, hits)
+    }
+}
+
+/// The dead letter for a line whose processing panicked. The raw line is kept
+/// as `message`: it never went through masking, so the dead-letter file must
+/// be treated as sensitive (it always is: it also holds rejected events).
+fn internal_error_letter(source: &SourceInfo, line: &[u8], read_time: DateTime<Utc>) -> DeadLetter {
+    let mut record = Record::new();
+    record.insert(
+        "message".to_owned(),
+        serde_json::Value::String(String::from_utf8_lossy(line).into_owned()),
+    );
+    DeadLetter {
+        reason: "internal error while processing this line (a sluice bug: please report it)"
+            .to_owned(),
+        component: "pipeline".to_owned(),
+        event: Event {
+            tag: source.tag.clone(),
+            time: read_time,
+            index: None,
+            record,
+        },
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sluice_parsers::{parse_json, parse_timestamp, Record, RegexParser, TIME_KEY_CANDIDATES};
+use sluice_parsers::{
+    parse_guessed_timestamp, parse_json, parse_timestamp, Record, RegexParser, TIME_KEY_CANDIDATES,
+};
 use sluice_rules::FieldPath;
 
 /// How an input's lines become records.
@@ -119,7 +121,7 @@ fn event_time(source: &SourceInfo, record: &Record) -> Option<DateTime<Utc>> {
         None => TIME_KEY_CANDIDATES
             .iter()
             .find_map(|key| record.get(*key))
-            .and_then(parse_timestamp),
+            .and_then(parse_guessed_timestamp),
     }
 }
 
