@@ -18,19 +18,22 @@ pub fn parse_json(line: &[u8]) -> Result<Record, ParseError> {
     if line.get(start) != Some(&b'{') {
         return Err(ParseError::NotAnObject { offset: start });
     }
-    // serde_json validates UTF-8 itself; reporting the offset needs our own check.
-    if let Err(err) = std::str::from_utf8(line) {
-        return Err(ParseError::InvalidUtf8 {
-            offset: err.valid_up_to(),
-        });
-    }
-    serde_json::from_slice::<Record>(line).map_err(|err| ParseError::InvalidJson {
-        offset: if err.is_eof() {
-            line.len()
-        } else {
-            byte_offset(line, err.line(), err.column())
-        },
-        reason: strip_position(&err.to_string()),
+    // serde_json validates UTF-8 as it parses; a second pass is only worth
+    // it on failure, to report where the bad byte is.
+    serde_json::from_slice::<Record>(line).map_err(|err| {
+        if let Err(utf8) = std::str::from_utf8(line) {
+            return ParseError::InvalidUtf8 {
+                offset: utf8.valid_up_to(),
+            };
+        }
+        ParseError::InvalidJson {
+            offset: if err.is_eof() {
+                line.len()
+            } else {
+                byte_offset(line, err.line(), err.column())
+            },
+            reason: strip_position(&err.to_string()),
+        }
     })
 }
 

@@ -204,6 +204,7 @@ impl MaskStage {
             let field_rule = self
                 .field_paths
                 .as_ref()
+                .filter(|set| set.is_match(path))
                 .and_then(|set| set.matches(path).iter().next())
                 .map(|index| &self.field_rules[index]);
             match field_rule {
@@ -249,10 +250,12 @@ impl MaskStage {
     /// Runs value detectors over one string; `None` when nothing matched.
     fn mask_text(&self, text: &str, fired: &mut Fired<'_>) -> Option<String> {
         let gate = self.value_gate.as_ref()?;
-        let hits = gate.matches(text);
-        if !hits.matched_any() {
+        // Most values hold nothing: a plain search says so more cheaply than
+        // the overlapping one that names every rule.
+        if !gate.is_match(text) {
             return None;
         }
+        let hits = gate.matches(text);
         let mut current = text.to_owned();
         let mut changed = false;
         for index in hits.iter() {

@@ -100,6 +100,9 @@ impl PatternStage {
             let Some(Value::String(text)) = group.field.get(record) else {
                 continue;
             };
+            if !group.set.is_match(text) {
+                continue; // the common case, cheaper than naming every match
+            }
             matched.extend(
                 group
                     .set
