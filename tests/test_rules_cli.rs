@@ -107,3 +107,23 @@ fn unknown_input_name_is_an_error() {
     assert!(String::from_utf8_lossy(&output.stderr)
         .contains("no input named `nope`; inputs: app, other"));
 }
+
+#[test]
+fn every_command_explains_itself_with_an_example() {
+    for command in ["run", "validate", "test-rules"] {
+        let output = support::sluice()
+            .args([command, "--help"])
+            .output()
+            .expect("run --help");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{command} --help failed");
+        assert!(
+            help.contains("Example"),
+            "{command} --help has no example:\n{help}"
+        );
+        assert!(
+            help.contains(&format!("sluice {command}")) || help.contains("| sluice"),
+            "{help}"
+        );
+    }
+}
