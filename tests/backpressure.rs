@@ -21,14 +21,7 @@ fn stalled_stdout_sink_stops_stdin_reading_and_loses_nothing() {
         "sluice.yaml",
         "data_dir: data\ninputs:\n  app:\n    type: stdin\nsinks:\n  out:\n    type: stdout\npipeline:\n  batch_max_events: 100\n  queue_batches: 2\n",
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::piped(), Stdio::null());
 
     let line = |n: usize| {
         format!("{{\"n\":{n},\"message\":\"a line of ordinary size for the test {n:08}\"}}\n")

@@ -54,14 +54,7 @@ fn metrics_parse_as_prometheus_text_and_match_the_events_sent() {
         ),
     );
     let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::null(), Stdio::piped());
 
     wait_until(Duration::from_secs(30), "/ready", || {
         http_get(address, "/ready").is_some_and(|(status, _)| status == 200)

@@ -93,13 +93,7 @@ fn events_are_routed_by_tag_and_sigterm_drains_and_exits_zero() {
             security_log.display()
         ),
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::inherit(), Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     for sequence in 0..200 {
         writeln!(stdin, "{}", app_line(sequence)).unwrap();
@@ -247,13 +241,7 @@ fn a_steady_trickle_on_stdin_is_flushed_by_linger() {
         "sluice.yaml",
         "data_dir: data\ninputs:\n  app:\n    type: stdin\nsinks:\n  local:\n    type: file\npipeline:\n  batch_linger_ms: 200\n",
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::inherit(), Stdio::null());
     let mut stdin = child.stdin.take().unwrap();
     // One line every 50 ms, faster than the linger: a timer that restarts on
     // every line would never fire.

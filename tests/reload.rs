@@ -21,13 +21,7 @@ fn sighup_swaps_rules_and_keeps_them_when_the_new_file_is_broken() {
         "sluice.yaml",
         "data_dir: data\ninputs:\n  app:\n    type: stdin\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\npipeline:\n  batch_linger_ms: 20\n",
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::inherit(), Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let log = std::thread::spawn(move || stderr.lines().map_while(Result::ok).collect::<Vec<_>>());

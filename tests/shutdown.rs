@@ -25,14 +25,7 @@ fn sigterm_delivers_everything_stdin_had_read() {
         "sluice.yaml",
         "data_dir: data\ninputs:\n  app:\n    type: stdin\nsinks:\n  local:\n    type: file\n",
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::null(), Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let written_lines = Arc::new(AtomicUsize::new(0));
     let writer = {
@@ -73,14 +66,7 @@ fn a_sink_that_never_drains_cannot_block_shutdown_past_the_timeout() {
         "sluice.yaml",
         "data_dir: data\ninputs:\n  app:\n    type: stdin\nsinks:\n  out:\n    type: stdout\npipeline:\n  shutdown_timeout_secs: 1\n",
     );
-    let mut child = support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped()) // never read: the sink blocks once the pipe is full
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = workspace.start(&config, Stdio::piped(), Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let body: String = (0..100_000).map(line).collect();
     let writer = std::thread::spawn(move || {

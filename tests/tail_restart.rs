@@ -34,16 +34,7 @@ fn sigkill_mid_stream_loses_nothing_after_restart() {
             log.display()
         ),
     );
-    let start = || {
-        support::sluice()
-            .args(["run", "-c", config.to_str().unwrap()])
-            .current_dir(workspace.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn sluice")
-    };
+    let start = || workspace.start(&config, Stdio::null(), Stdio::piped());
 
     let first = start();
     let checkpoint = workspace.data_dir().join("checkpoints/app.json");
@@ -98,17 +89,6 @@ fn tail_config(workspace: &Workspace, paths: &str) -> std::path::PathBuf {
     )
 }
 
-fn start(workspace: &Workspace, config: &std::path::Path) -> std::process::Child {
-    support::sluice()
-        .args(["run", "-c", config.to_str().unwrap()])
-        .current_dir(workspace.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sluice")
-}
-
 fn append(path: &std::path::Path, from: u64, to: u64) {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
@@ -137,7 +117,7 @@ fn rotated_file_is_read_while_its_writer_still_appends() {
     for sequence in 0..20 {
         writeln!(old_writer, "{{\"seq\":{sequence}}}").unwrap();
     }
-    let child = start(&workspace, &config);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(Duration::from_secs(30), "the first lines", || {
         delivered(&workspace).len() == 20
     });
@@ -175,7 +155,7 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
     std::fs::create_dir_all(&logs).unwrap();
     let config = tail_config(&workspace, &format!("{}/app.log*", logs.display()));
     append(&logs.join("app.log"), 0, 100);
-    let child = start(&workspace, &config);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(Duration::from_secs(30), "the first file", || {
         delivered(&workspace).len() == 100
     });
@@ -188,7 +168,7 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
     std::fs::rename(logs.join("app.log"), logs.join("app.log.1")).unwrap();
     append(&logs.join("app.log.1"), 100, 110);
     append(&logs.join("app.log"), 110, 115);
-    let child = start(&workspace, &config);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(
         Duration::from_secs(30),
         "everything written while down",

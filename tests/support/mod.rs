@@ -44,6 +44,19 @@ impl Workspace {
         path
     }
 
+    /// Starts `sluice run -c CONFIG` in the workspace; stdin is piped,
+    /// stdout and stderr as given.
+    pub fn start(&self, config: &Path, stdout: Stdio, stderr: Stdio) -> Child {
+        sluice()
+            .args(["run", "-c", config.to_str().expect("UTF-8 temp path")])
+            .current_dir(self.path())
+            .stdin(Stdio::piped())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn sluice")
+    }
+
     /// Runs `sluice ARGS` in the workspace and waits.
     pub fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = sluice()
