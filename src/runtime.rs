@@ -339,7 +339,7 @@ async fn drive_sink(mut driver: SinkDriver) {
 }
 
 /// Exponential backoff with full jitter.
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let ceiling = RETRY_BASE
         .saturating_mul(1 << attempt.min(16))
         .min(RETRY_MAX);

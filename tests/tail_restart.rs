@@ -185,3 +185,112 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn a_quiet_file_rotated_and_then_written_through_its_old_handle_is_read() {
+    use std::io::Write;
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let config = tail_config(&workspace, &format!("{}/app.log", logs.display()));
+    let live = logs.join("app.log");
+    let mut old_writer = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&live)
+        .unwrap();
+    writeln!(old_writer, "{{\"seq\":0}}").unwrap();
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "the first line", || {
+        delivered(&workspace).len() == 1
+    });
+    // Quiet for longer than the rotation idle time, then rotated, then the
+    // application writes once more through its old handle.
+    std::thread::sleep(Duration::from_secs(6));
+    std::fs::rename(&live, logs.join("app.log.1")).unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    writeln!(old_writer, "{{\"seq\":1}}").unwrap();
+    wait_until(Duration::from_secs(30), "the late line", || {
+        delivered(&workspace).len() == 2
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+}
+
+#[test]
+fn a_new_file_on_a_reused_inode_is_read_from_its_start() {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let config = tail_config(&workspace, &format!("{}/*.log", logs.display()));
+    append(&logs.join("a.log"), 0, 100);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "a.log", || {
+        delivered(&workspace).len() == 100
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+
+    // Delete it and create another file: ext4 hands out the freed inode again.
+    std::fs::remove_file(logs.join("a.log")).unwrap();
+    append(&logs.join("b.log"), 1000, 1300);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "all of b.log", || {
+        delivered(&workspace).len() == 400
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+    assert!((1000..1300).all(|sequence| delivered(&workspace).contains_key(&sequence)));
+}
+
+#[test]
+fn read_from_end_applies_to_the_first_start_only() {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    append(&logs.join("old.log"), 0, 10);
+    let config = workspace.write(
+        "sluice.yaml",
+        &format!(
+            "data_dir: data\ninputs:\n  app:\n    type: tail\n    paths: [\"{}/*.log\"]\n    read_from: end\nsinks:\n  local:\n    type: file\n",
+            logs.display()
+        ),
+    );
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "the checkpoint", || {
+        workspace.data_dir().join("checkpoints/app.json").exists()
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+    assert!(
+        delivered(&workspace).is_empty(),
+        "existing content skipped on the first start"
+    );
+
+    // Written while sluice is down: a restart must deliver it.
+    append(&logs.join("new.log"), 100, 105);
+    append(&logs.join("old.log"), 10, 12);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "lines written while down", || {
+        delivered(&workspace).len() == 7
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_with_timeout(child, Duration::from_secs(30))
+        .status
+        .success());
+    let seen = delivered(&workspace);
+    assert!(
+        (100..105)
+            .chain(10..12)
+            .all(|sequence| seen.contains_key(&sequence)),
+        "{seen:?}"
+    );
+}

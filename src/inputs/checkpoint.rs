@@ -16,8 +16,41 @@ pub struct FileCheckpoint {
     pub dev: u64,
     /// Inode number.
     pub inode: u64,
+    /// Hash of the file's first `fingerprint_len` bytes: an inode number is
+    /// reused as soon as a file is deleted, its first bytes are not.
+    pub fingerprint: u64,
+    /// How many leading bytes `fingerprint` covers (at most
+    /// [`FINGERPRINT_BYTES`]; fewer for a file that was shorter).
+    pub fingerprint_len: u64,
     /// Every byte before this offset was delivered.
     pub offset: u64,
+}
+
+/// Leading bytes that identify a file.
+pub const FINGERPRINT_BYTES: u64 = 256;
+
+/// Fingerprints the first `len` bytes of `file` (FNV-1a), without moving its
+/// read position. Returns the hash and how many bytes it covers, which is
+/// less than `len` when the file is shorter.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn fingerprint(file: &File, len: u64) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0; usize::try_from(len).unwrap_or(0)];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read_at(&mut head[filled..], filled as u64)? {
+            0 => break,
+            read => filled += read,
+        }
+    }
+    let hash = head[..filled]
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    Ok((hash, filled as u64))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -77,12 +110,26 @@ mod tests {
             path: "/var/log/a.log".into(),
             dev: 1,
             inode: 2,
+            fingerprint: 4,
+            fingerprint_len: 5,
             offset: 3,
         }];
         save(&path, &entries).unwrap();
         assert_eq!(load(&path).unwrap(), entries);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\"version\": \"1\""), "{text}");
+    }
+
+    #[test]
+    fn fingerprint_covers_at_most_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"hello").unwrap();
+        let file = File::open(&path).unwrap();
+        let (short, covered) = fingerprint(&file, FINGERPRINT_BYTES).unwrap();
+        assert_eq!(covered, 5);
+        std::fs::write(&path, b"hellO").unwrap();
+        assert_ne!(fingerprint(&file, 5).unwrap().0, short);
     }
 
     #[test]

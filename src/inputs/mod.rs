@@ -74,6 +74,34 @@ impl InputContext {
         lines: Lines,
         ack: AckHandle,
     ) -> Result<(), PipelineClosed> {
+        self.send_until(source, lines, ack, &self.hard_stop, true)
+            .await
+    }
+
+    /// Like [`InputContext::send`], for data the input can read again (a
+    /// file from its checkpoint): gives up as soon as shutdown starts, and
+    /// nothing is counted as abandoned.
+    ///
+    /// # Errors
+    /// When the pipeline has stopped or shutdown started.
+    pub async fn send_replayable(
+        &self,
+        source: &Arc<SourceInfo>,
+        lines: Lines,
+        ack: AckHandle,
+    ) -> Result<(), PipelineClosed> {
+        self.send_until(source, lines, ack, &self.shutdown, false)
+            .await
+    }
+
+    async fn send_until(
+        &self,
+        source: &Arc<SourceInfo>,
+        lines: Lines,
+        ack: AckHandle,
+        give_up: &CancellationToken,
+        count_abandoned: bool,
+    ) -> Result<(), PipelineClosed> {
         let count = lines.len();
         EventsReceived {
             input: &source.name,
@@ -89,8 +117,10 @@ impl InputContext {
         };
         tokio::select! {
             sent = self.batches.send(batch) => sent.map_err(|_| PipelineClosed)?,
-            () = self.hard_stop.cancelled() => {
-                EventsAbandoned { component: &source.name, count }.emit(&self.metrics);
+            () = give_up.cancelled() => {
+                if count_abandoned {
+                    EventsAbandoned { component: &source.name, count }.emit(&self.metrics);
+                }
                 return Err(PipelineClosed);
             }
         }

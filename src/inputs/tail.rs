@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::checkpoint::{self, FileCheckpoint};
+use super::checkpoint::{self, FileCheckpoint, FINGERPRINT_BYTES};
 use super::framing::LineFramer;
 use super::InputContext;
 use crate::ack::{AckHandle, BatchOutcome};
@@ -56,10 +56,16 @@ struct TrackedFile {
     framer: LineFramer,
     in_flight: VecDeque<InFlight>,
     committed: u64,
-    /// The path now names another file (or none): drain, then release.
-    rotated: bool,
+    /// When the path stopped naming this file (rotation, deletion): from
+    /// then on it is drained, then released.
+    rotated_at: Option<Instant>,
     /// Last time a read returned data.
     last_growth: Instant,
+    /// Identity beyond the inode: hash of the first bytes, and how many.
+    fingerprint: (u64, u64),
+    /// Undelivered batches in a row; reading pauses a little longer each time.
+    consecutive_failures: u32,
+    paused_until: Option<Instant>,
 }
 
 impl TrackedFile {
@@ -68,19 +74,36 @@ impl TrackedFile {
         self.read_offset - self.framer.pending_bytes() as u64
     }
 
-    /// Rotated away and quiet long enough that its writer is done with it.
+    /// Rotated away, and neither the rotation nor the last write is recent:
+    /// the writer has moved on (it may have been quiet before the rename).
     fn writer_is_gone(&self) -> bool {
-        self.rotated && self.last_growth.elapsed() >= ROTATED_IDLE
+        self.rotated_at.is_some_and(|rotated_at| {
+            rotated_at.elapsed() >= ROTATED_IDLE && self.last_growth.elapsed() >= ROTATED_IDLE
+        })
     }
 
-    /// Forgets everything read past `committed` and reads it again: used
-    /// when a batch was not delivered (at least once beats exactly once).
+    /// Forgets everything read past `committed` and reads it again after a
+    /// pause: used when a batch was not delivered (at least once beats
+    /// exactly once; the pause keeps a persistent failure from spinning).
     fn rewind_to_committed(&mut self) -> std::io::Result<()> {
+        self.in_flight.clear();
+        self.framer.reset();
+        self.consecutive_failures += 1;
+        self.paused_until =
+            Some(Instant::now() + crate::runtime::backoff(self.consecutive_failures));
         self.handle.seek(SeekFrom::Start(self.committed))?;
         self.read_offset = self.committed;
-        self.framer.reset();
-        self.in_flight.clear();
         Ok(())
+    }
+
+    /// Computes the fingerprint again while it covers fewer bytes than it
+    /// could: a file first seen short gets a stronger identity as it grows.
+    fn refresh_fingerprint(&mut self) {
+        if self.fingerprint.1 < FINGERPRINT_BYTES && self.read_offset > self.fingerprint.1 {
+            if let Ok(fingerprint) = checkpoint::fingerprint(&self.handle, FINGERPRINT_BYTES) {
+                self.fingerprint = fingerprint;
+            }
+        }
     }
 
     /// Moves `committed` over every delivered batch at the front. A failed
@@ -91,6 +114,7 @@ impl TrackedFile {
         while let Some(Some(true)) = self.in_flight.front().map(|batch| batch.delivered) {
             if let Some(batch) = self.in_flight.pop_front() {
                 self.committed = batch.end_offset;
+                self.consecutive_failures = 0;
             }
         }
         self.committed != before
@@ -143,9 +167,16 @@ pub(super) async fn run(
         last_checkpoint: Instant::now(),
     };
 
+    tailer.scan();
+    // Written at once, even if empty: its existence marks later starts as
+    // restarts, where `read_from: end` no longer applies.
+    tailer.checkpoint_dirty = true;
+    tailer.checkpoint_if_due(true);
     while !tailer.context.shutdown.is_cancelled() {
         tailer.scan();
-        let more_to_read = tailer.read_all().await?;
+        let Ok(more_to_read) = tailer.read_all().await else {
+            break; // shutting down, or the pipeline is gone: drain and commit
+        };
         while let Ok(outcome) = outcomes.try_recv() {
             tailer.settle(outcome);
         }
@@ -174,25 +205,22 @@ impl Tailer {
             .map(|(path, id, _)| (path.as_path(), *id))
             .collect();
         for (id, file) in &mut self.files {
-            if !file.rotated && current.get(file.path.as_path()) != Some(id) {
+            if file.rotated_at.is_none() && current.get(file.path.as_path()) != Some(id) {
                 tracing::debug!(path = %file.path.display(), "file rotated or removed; reading it to its end");
-                file.rotated = true;
+                file.rotated_at = Some(Instant::now());
             }
         }
         for (path, id, len) in found {
             if let Some(file) = self.files.get_mut(&id) {
                 if file.path != path {
                     file.path = path; // renamed within our paths: same file, same offset
-                    file.rotated = false;
+                    file.rotated_at = None;
                     self.checkpoint_dirty = true;
                 }
                 continue;
             }
-            let start = self.start_offset(id, len);
-            match File::open(&path)
-                .and_then(|mut handle| handle.seek(SeekFrom::Start(start)).map(|_| handle))
-            {
-                Ok(handle) => {
+            match self.open_at_start(&path, id, len) {
+                Ok((handle, start, fingerprint)) => {
                     tracing::info!(path = %path.display(), offset = start, "following file");
                     self.files.insert(
                         id,
@@ -203,8 +231,11 @@ impl Tailer {
                             framer: LineFramer::new(self.settings.max_line_bytes),
                             in_flight: VecDeque::new(),
                             committed: start,
-                            rotated: false,
+                            rotated_at: None,
                             last_growth: Instant::now(),
+                            fingerprint,
+                            consecutive_failures: 0,
+                            paused_until: None,
                         },
                     );
                     self.checkpoint_dirty = true;
@@ -251,26 +282,44 @@ impl Tailer {
         found
     }
 
-    /// Where to start a file not followed yet. A checkpoint entry is found
-    /// by device and inode, so a file renamed while sluice was down resumes
-    /// where it stopped. `read_from: end` applies only to a first start (no
-    /// checkpoint file at all); files appearing later start at 0.
-    fn start_offset(&self, id: FileId, len: u64) -> u64 {
+    /// Opens a file not followed yet, positioned where reading starts.
+    fn open_at_start(
+        &self,
+        path: &Path,
+        id: FileId,
+        len: u64,
+    ) -> std::io::Result<(File, u64, (u64, u64))> {
+        let mut handle = File::open(path)?;
+        let start = self.start_offset(&handle, id, len)?;
+        handle.seek(SeekFrom::Start(start))?;
+        let fingerprint = checkpoint::fingerprint(&handle, FINGERPRINT_BYTES)?;
+        Ok((handle, start, fingerprint))
+    }
+
+    /// Where to start. A checkpoint entry is found by device and inode and
+    /// confirmed by the fingerprint of the first bytes, so a file renamed
+    /// while sluice was down resumes where it stopped, while a new file that
+    /// got a deleted file's inode starts at 0. `read_from: end` applies only
+    /// to a first start (no checkpoint file at all); later files start at 0.
+    fn start_offset(&self, handle: &File, id: FileId, len: u64) -> std::io::Result<u64> {
         let saved = self
             .saved
             .iter()
             .find(|entry| entry.dev == id.dev && entry.inode == id.inode);
-        match saved {
-            Some(entry) if entry.offset <= len => entry.offset,
-            Some(_) => 0, // shrank while we were away: truncated
-            None if self.first_scan
-                && !self.had_checkpoint
-                && self.settings.read_from == ReadFrom::End =>
-            {
-                len
+        if let Some(entry) = saved {
+            let same_file = checkpoint::fingerprint(handle, entry.fingerprint_len)?
+                == (entry.fingerprint, entry.fingerprint_len);
+            if same_file && entry.offset <= len {
+                return Ok(entry.offset);
             }
-            None => 0,
+            return Ok(0); // another file on a reused inode, or truncated while we were away
         }
+        let first_start = self.first_scan && !self.had_checkpoint;
+        Ok(if first_start && self.settings.read_from == ReadFrom::End {
+            len
+        } else {
+            0
+        })
     }
 
     /// Reads every file up to its budget; true when some file has more.
@@ -293,7 +342,13 @@ impl Tailer {
             let Some(file) = self.files.get_mut(&id) else {
                 return Ok(false);
             };
-            if !file.rotated {
+            if file
+                .paused_until
+                .is_some_and(|until| Instant::now() < until)
+            {
+                return Ok(false);
+            }
+            if file.rotated_at.is_none() {
                 detect_truncation(file);
             }
             let mut chunk = vec![0; READ_CHUNK_BYTES.min(budget)];
@@ -315,6 +370,7 @@ impl Tailer {
             file.last_growth = Instant::now();
             budget -= read;
             file.read_offset += read as u64;
+            file.refresh_fingerprint();
             file.framer.push(&chunk[..read], &mut lines);
             if limits.is_full(&lines) {
                 self.send(id, std::mem::take(&mut lines)).await?;
@@ -339,7 +395,11 @@ impl Tailer {
         });
         self.batch_owner.insert(batch_id, id);
         let ack = AckHandle::new(batch_id, self.outcomes_sender.clone());
-        self.context.send(&self.source, lines, ack).await?;
+        // Unsent tail data is read again after a restart, so a send may give
+        // up as soon as shutdown starts.
+        self.context
+            .send_replayable(&self.source, lines, ack)
+            .await?;
         Ok(())
     }
 
@@ -418,6 +478,8 @@ impl Tailer {
                 path: file.path.clone(),
                 dev: id.dev,
                 inode: id.inode,
+                fingerprint: file.fingerprint.0,
+                fingerprint_len: file.fingerprint.1,
                 offset: file.committed,
             })
             .collect();
