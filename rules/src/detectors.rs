@@ -52,7 +52,7 @@ fn locate_card_number(candidate: &str) -> Option<Range<usize>> {
     if groups.len() < 2 {
         return None;
     }
-    for take in (2..groups.len()).rev() {
+    for take in (1..groups.len()).rev() {
         for first in 0..=groups.len() - take {
             let span = groups[first].start..groups[first + take - 1].end;
             if is_card_number(&candidate[span.clone()]) {

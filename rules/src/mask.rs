@@ -71,6 +71,9 @@ struct ValueRule {
     finder: Regex,
     locate: fn(&str) -> Option<Range<usize>>,
     action: MaskAction,
+    /// Built-in detectors validate what they find, so they may also look at
+    /// large numbers; a custom pattern would mangle timestamps and counters.
+    scans_numbers: bool,
 }
 
 /// The compiled mask stage.
@@ -151,6 +154,7 @@ impl MaskStage {
                             finder,
                             locate,
                             action,
+                            scans_numbers: detect.is_some(),
                         });
                     }
                 }
@@ -239,7 +243,7 @@ impl MaskStage {
             }
             // A card number logged as a JSON number is still a card number.
             Value::Number(number) if number.as_u64().is_some_and(|n| n >= MIN_SCANNED_NUMBER) => {
-                if let Some(masked) = self.mask_text(&number.to_string(), fired) {
+                if let Some(masked) = self.mask_number(&number.to_string(), fired) {
                     *value = Value::String(masked);
                 }
             }
@@ -285,6 +289,30 @@ impl MaskStage {
             }
         }
         changed.then_some(current)
+    }
+
+    /// Runs the number-scanning detectors over a number's digits.
+    fn mask_number(&self, digits: &str, fired: &mut Fired<'_>) -> Option<String> {
+        let mut masked: Option<String> = None;
+        for rule in self.value_rules.iter().filter(|rule| rule.scans_numbers) {
+            let current = masked.as_deref().unwrap_or(digits);
+            let Some(found) = rule.finder.find(current) else {
+                continue;
+            };
+            let Some(span) = (rule.locate)(found.as_str()) else {
+                continue;
+            };
+            let start = found.start() + span.start;
+            let end = found.start() + span.end;
+            let replacement = rule.action.apply(&current[start..end]).unwrap_or_default();
+            masked = Some(format!(
+                "{}{replacement}{}",
+                &current[..start],
+                &current[end..]
+            ));
+            note(fired, &rule.name);
+        }
+        masked
     }
 
     fn is_removed_key(&self, key: &str) -> bool {

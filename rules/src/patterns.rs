@@ -119,9 +119,11 @@ impl PatternStage {
     }
 
     /// Sets `pattern.name`, `pattern.severity` and `pattern.action`, each a
-    /// list when several rules matched. A scalar `pattern` field the
-    /// application logged is kept: the dotted keys are set flat beside it.
+    /// list when several rules matched. When the application logged a
+    /// `pattern` field of its own (of any type), it is kept whole and the
+    /// dotted keys are set flat beside it.
     fn tag(&self, record: &mut Record, matched: &[usize]) {
+        let application_owns_pattern = record.contains_key("pattern");
         for (path, pick) in [
             (
                 &self.paths[0],
@@ -135,10 +137,15 @@ impl PatternStage {
                 .filter_map(|&id| pick(&self.rules[id]))
                 .map(|text| Value::String(text.to_string()))
                 .collect();
-            match values.len() {
-                0 => {}
-                1 => path.set(record, values.remove(0)),
-                _ => path.set(record, Value::Array(values)),
+            let value = match values.len() {
+                0 => continue,
+                1 => values.remove(0),
+                _ => Value::Array(values),
+            };
+            if application_owns_pattern {
+                record.insert(path.as_str().to_owned(), value);
+            } else {
+                path.set(record, value);
             }
         }
     }

@@ -271,24 +271,80 @@ fn route_after_catch_all_is_a_warning() {
     );
 }
 
+/// `(line, what it must become)`: secrets written inline lose their value
+/// only; ordinary text stays exactly as it was.
+const INLINE_SECRETS: &[(&str, &str)] = &[
+    (
+        r#"{"user":"ana","password":"hunter2","bad json"#,
+        r#"{"user":"ana","password":"***REDACTED***","bad json"#,
+    ),
+    (
+        "login db_password=s3cr3t ok",
+        "login db_password=***REDACTED*** ok",
+    ),
+    (
+        "access_token=abc.def&x=1",
+        "access_token=***REDACTED***&x=1",
+    ),
+    (
+        r#"{\"api_key\":\"sk-live-1\"}"#,
+        r#"{\"api_key\":\"***REDACTED***\"}"#,
+    ),
+    (
+        r#"password="correct horse battery staple""#,
+        r#"password="***REDACTED***""#,
+    ),
+    ("{'password': 'hunter2'}", "{'password': '***REDACTED***'}"),
+    (r#""token" => "abc""#, r#""token" => "***REDACTED***""#),
+    (
+        "Authorization: Bearer eyJhbGciOi.J9.x",
+        "Authorization: Bearer ***REDACTED***",
+    ),
+    (
+        r#""authorization":"Basic dXNlcjpwYXNz""#,
+        r#""authorization":"Basic ***REDACTED***""#,
+    ),
+];
+
+const BENIGN_TEXT: &[&str] = &[
+    "password: incorrect for user ana",
+    "token: signature expired",
+    "Secret: not found",
+    "max_tokens=4096 input_tokens: 512 token_count=7",
+    "PWD=/home/ana/project",
+    r#"{"token":{"id":5}}"#,
+    "Password reset sent to the user",
+];
+
 #[test]
 fn secret_assignments_in_text_mask_only_the_value() {
     let rules = builtin_packs();
-    let mut event = record(json!({
-        "message": r#"{"user":"ana","password":"hunter2","bad json"#,
-        "detail": "login db_password=s3cr3t ok; access_token: abc.def; input_tokens: 512; token_count=7",
-        "escaped": r#"{\"api_key\":\"sk-live-1\"}"#
-    }));
+    for (line, expected) in INLINE_SECRETS {
+        let mut event = record(json!({ "message": line }));
+        rules.mask.apply(&mut event, None);
+        assert_eq!(event["message"], *expected, "for {line}");
+    }
+}
+
+#[test]
+fn ordinary_text_next_to_secret_words_is_left_alone() {
+    let rules = builtin_packs();
+    for line in BENIGN_TEXT {
+        let mut event = record(json!({ "message": line }));
+        rules.mask.apply(&mut event, None);
+        assert_eq!(event["message"], *line);
+    }
+}
+
+#[test]
+fn custom_patterns_never_rewrite_numbers() {
+    let rules =
+        compile("mask:\n  - name: ten-digits\n    pattern: '\\b\\d{10}\\b'\n    action: redact\n")
+            .unwrap();
+    let mut event = record(json!({"ts": 1_795_429_741_u64, "note": "call 4155550132"}));
     rules.mask.apply(&mut event, None);
-    assert_eq!(
-        event["message"],
-        r#"{"user":"ana","password":"***REDACTED***","bad json"#
-    );
-    assert_eq!(
-        event["detail"],
-        "login db_password=***REDACTED*** ok; access_token: ***REDACTED***; input_tokens: 512; token_count=7"
-    );
-    assert_eq!(event["escaped"], r#"{\"api_key\":\"***REDACTED***\"}"#);
+    assert_eq!(event["ts"], 1_795_429_741_u64);
+    assert_eq!(event["note"], "call ***REDACTED***");
 }
 
 #[test]
@@ -296,11 +352,13 @@ fn cards_next_to_dates_and_cards_logged_as_numbers_are_masked() {
     let rules = builtin_packs();
     let mut event = record(json!({
         "message": "paid with 4111 1111 1111 1111 12/25",
+        "plain": "paid with 4111111111111111 12/25",
         "note": 4111111111111111_u64,
         "order": 4111111111111112_u64
     }));
     rules.mask.apply(&mut event, None);
     assert_eq!(event["message"], "paid with [CARD REDACTED] 12/25");
+    assert_eq!(event["plain"], "paid with [CARD REDACTED] 12/25");
     assert_eq!(event["note"], "[CARD REDACTED]");
     assert_eq!(
         event["order"], 4111111111111112_u64,
@@ -325,6 +383,10 @@ fn pattern_tags_never_clobber_an_application_field() {
     let mut event = record(json!({"pattern": "GET /users/:id", "message": "access denied"}));
     rules.patterns.apply(&mut event);
     assert_eq!(event["pattern"], "GET /users/:id");
+    assert_eq!(event["pattern.name"], "auth");
+    let mut event = record(json!({"pattern": {"name": "route"}, "message": "access denied"}));
+    rules.patterns.apply(&mut event);
+    assert_eq!(event["pattern"], json!({"name": "route"}));
     assert_eq!(event["pattern.name"], "auth");
 }
 
