@@ -176,7 +176,7 @@ fn run(path: Option<&Path>) -> ExitCode {
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let (updates, pipelines) = watch::channel(Arc::clone(&topology.pipeline));
-        let reloader = Reloader::new(config_path, &topology, updates);
+        let reloader = Arc::new(Reloader::new(config_path, &topology, updates));
         tokio::spawn(watch_signals(shutdown.clone(), reloader));
         crate::runtime::run(topology, shutdown, pipelines).await
     });
@@ -192,7 +192,7 @@ fn run(path: Option<&Path>) -> ExitCode {
 }
 
 /// SIGTERM or SIGINT start a graceful shutdown; SIGHUP reloads the rules.
-async fn watch_signals(shutdown: CancellationToken, reloader: Reloader) {
+async fn watch_signals(shutdown: CancellationToken, reloader: Arc<Reloader>) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut terminate), Ok(mut interrupt), Ok(mut hangup)) = (
         signal(SignalKind::terminate()),
@@ -206,7 +206,11 @@ async fn watch_signals(shutdown: CancellationToken, reloader: Reloader) {
         tokio::select! {
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
-            _ = hangup.recv() => reloader.reload(),
+            // Compiling rules is CPU work: keep it off the async workers.
+            _ = hangup.recv() => {
+                let reloader = Arc::clone(&reloader);
+                tokio::task::spawn_blocking(move || reloader.reload());
+            }
         }
     }
     tracing::info!("shutdown requested: draining");

@@ -38,6 +38,7 @@ pub struct Metrics {
     events_out: Family<ComponentLabels, Counter>,
     events_dropped: Family<DropLabels, Counter>,
     events_dead_lettered: Family<ComponentLabels, Counter>,
+    events_abandoned: Family<ComponentLabels, Counter>,
     parse_errors: Family<ComponentLabels, Counter>,
     lines_truncated: Family<ComponentLabels, Counter>,
     sink_errors: Family<ComponentLabels, Counter>,
@@ -61,6 +62,7 @@ impl Metrics {
             events_out: Family::default(),
             events_dropped: Family::default(),
             events_dead_lettered: Family::default(),
+            events_abandoned: Family::default(),
             parse_errors: Family::default(),
             lines_truncated: Family::default(),
             sink_errors: Family::default(),
@@ -92,6 +94,11 @@ impl Metrics {
             "events_dead_lettered",
             "Events written to the dead-letter file, by the component that gave up",
             metrics.events_dead_lettered.clone(),
+        );
+        registry.register(
+            "events_abandoned",
+            "Events given up on when the shutdown timeout ran out (stdin data is lost; batches in sinks are counted here too, and tail inputs read theirs again)",
+            metrics.events_abandoned.clone(),
         );
         registry.register(
             "parse_errors",
@@ -352,11 +359,8 @@ impl EventsAbandoned<'_> {
             "shutdown timeout: events abandoned undelivered"
         );
         metrics
-            .events_dropped
-            .get_or_create(&DropLabels {
-                component: self.component.to_owned(),
-                reason: "shutdown_timeout".to_owned(),
-            })
+            .events_abandoned
+            .get_or_create(&component(self.component))
             .inc_by(self.count as u64);
     }
 }

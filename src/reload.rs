@@ -19,8 +19,8 @@ use crate::topology::{self, Topology};
 #[derive(Debug)]
 pub struct Reloader {
     config_path: Option<PathBuf>,
-    sinks: Vec<Arc<str>>,
-    inputs: Vec<String>,
+    /// Everything but the rules, as text: what a reload cannot change.
+    fixed_settings: String,
     updates: watch::Sender<Arc<Pipeline>>,
 }
 
@@ -33,8 +33,7 @@ impl Reloader {
     ) -> Self {
         Self {
             config_path,
-            sinks: running.pipeline.sink_names().to_vec(),
-            inputs: input_shape(running),
+            fixed_settings: fixed_settings(running),
             updates,
         }
     }
@@ -54,8 +53,10 @@ impl Reloader {
                 return;
             }
         };
-        if new.pipeline.sink_names() != self.sinks.as_slice() || input_shape(&new) != self.inputs {
-            tracing::warn!("inputs, parsers or sinks changed: restart sluice to apply that; the running rules stay in place");
+        if fixed_settings(&new) != self.fixed_settings {
+            tracing::warn!(
+                "inputs, parsers, sinks, data_dir, api or pipeline settings changed: restart sluice to apply them; the running rules stay in place"
+            );
             return;
         }
         for warning in &new.warnings {
@@ -66,21 +67,31 @@ impl Reloader {
     }
 }
 
-/// Name, tag, parser and time key of every input: what the running inputs
-/// hold and a reload cannot change.
-fn input_shape(topology: &Topology) -> Vec<String> {
-    topology
+/// Every setting the running process fixed at start, rendered as text so
+/// two configurations can be compared: everything except the rules.
+fn fixed_settings(topology: &Topology) -> String {
+    let inputs: Vec<String> = topology
         .inputs
         .iter()
         .map(|input| {
             let source = &input.source;
             format!(
-                "{} {} {} {:?}",
+                "{} {} {} {:?} {:?}",
                 source.name,
                 source.tag,
                 source.parser.describe(),
-                source.time_key.as_ref().map(|key| key.as_str())
+                source.time_key.as_ref().map(|key| key.as_str()),
+                input.kind
             )
         })
-        .collect()
+        .collect();
+    let sinks: Vec<String> = topology
+        .sinks
+        .iter()
+        .map(|sink| format!("{} {:?}", sink.name, sink.kind))
+        .collect();
+    format!(
+        "{:?} {:?} {inputs:?} {sinks:?} {:?}",
+        topology.data_dir, topology.api_listen, topology.settings
+    )
 }

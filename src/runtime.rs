@@ -131,7 +131,20 @@ pub async fn run(
 
     // Inputs give up waiting themselves once `hard_stop` fires; a sink
     // blocked inside a write does not, so stop waiting for it then.
-    while inputs.join_next().await.is_some() {}
+    let mut sink_failed = false;
+    loop {
+        tokio::select! {
+            finished = inputs.join_next() => if finished.is_none() { break },
+            // Drivers end only at shutdown; one ending earlier panicked. Its
+            // batches can no longer be acknowledged, so stop cleanly rather
+            // than read on into a dead end.
+            Some(driver) = drivers.join_next(), if !shutdown.is_cancelled() => {
+                tracing::error!(error = ?driver.err(), "a sink stopped unexpectedly; shutting down");
+                sink_failed = true;
+                shutdown.cancel();
+            }
+        }
+    }
     let drained = async {
         let stages_result = stages.await;
         while drivers.join_next().await.is_some() {}
@@ -148,8 +161,11 @@ pub async fn run(
     if let Some(task) = api_task {
         let _ = task.await;
     }
+    if sink_failed {
+        anyhow::bail!("a sink stopped unexpectedly (see the log above)");
+    }
     if hard_stop.is_cancelled() {
-        anyhow::bail!("shutdown timeout: some batches were abandoned undelivered (see sluice_events_dropped_total{{reason=\"shutdown_timeout\"}})");
+        anyhow::bail!("shutdown timeout: some batches were abandoned undelivered (see sluice_events_abandoned_total)");
     }
     tracing::info!("pipeline drained");
     Ok(())

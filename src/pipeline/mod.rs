@@ -229,6 +229,38 @@ impl Pipeline {
         (event, resolution, trace)
     }
 
+    /// The dead letter for a line whose processing panicked: the raw line as
+    /// `message`, masked if masking itself survives it (the dead-letter file
+    /// stays on this machine, but it should not hold what masking removes).
+    fn internal_error_letter(
+        &self,
+        source: &SourceInfo,
+        line: &[u8],
+        read_time: DateTime<Utc>,
+    ) -> DeadLetter {
+        let mut record = Record::new();
+        record.insert(
+            "message".to_owned(),
+            serde_json::Value::String(String::from_utf8_lossy(line).into_owned()),
+        );
+        let masked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut copy = record.clone();
+            self.rules.mask.apply(&mut copy, None);
+            copy
+        }));
+        DeadLetter {
+            reason: "internal error while processing this line (a sluice bug: please report it)"
+                .to_owned(),
+            component: "pipeline".to_owned(),
+            event: Event {
+                tag: source.tag.clone(),
+                time: read_time,
+                index: None,
+                record: masked.unwrap_or(record),
+            },
+        }
+    }
+
     fn process_line(
         &self,
         source: &SourceInfo,
@@ -293,28 +325,6 @@ impl Pipeline {
             record,
         };
         (event, resolution, parsed.parse_failed, hits)
-    }
-}
-
-/// The dead letter for a line whose processing panicked. The raw line is kept
-/// as `message`: it never went through masking, so the dead-letter file must
-/// be treated as sensitive (it always is: it also holds rejected events).
-fn internal_error_letter(source: &SourceInfo, line: &[u8], read_time: DateTime<Utc>) -> DeadLetter {
-    let mut record = Record::new();
-    record.insert(
-        "message".to_owned(),
-        serde_json::Value::String(String::from_utf8_lossy(line).into_owned()),
-    );
-    DeadLetter {
-        reason: "internal error while processing this line (a sluice bug: please report it)"
-            .to_owned(),
-        component: "pipeline".to_owned(),
-        event: Event {
-            tag: source.tag.clone(),
-            time: read_time,
-            index: None,
-            record,
-        },
     }
 }
 
