@@ -149,7 +149,7 @@ fn brand_accepts(digits: &[u32]) -> bool {
 
 /// Whether a digit string (most significant first) passes the Luhn check.
 pub fn luhn_valid(digits: &[u32]) -> bool {
-    luhn_sum(digits, true) % 10 == 0
+    luhn_sum(digits, true).is_multiple_of(10)
 }
 
 /// The digit that, appended to `payload`, makes it pass the Luhn check.

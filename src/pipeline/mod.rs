@@ -195,7 +195,7 @@ impl Pipeline {
             let Ok((event, resolution, parse_failed, hits)) = processed else {
                 output
                     .dead_letters
-                    .push(internal_error_letter(source, line, read_time));
+                    .push(self.internal_error_letter(source, line, read_time));
                 continue;
             };
             output.parse_failures += usize::from(parse_failed);
