@@ -308,7 +308,7 @@ pub struct SinkWriteFailed<'a> {
 impl SinkWriteFailed<'_> {
     /// Logs (the first failure and then every tenth) and counts.
     pub fn emit(&self, metrics: &Metrics) {
-        if self.attempt == 1 || self.attempt % 10 == 0 {
+        if self.attempt == 1 || self.attempt.is_multiple_of(10) {
             tracing::warn!(sink = self.sink, attempt = self.attempt, error = %self.error, "sink write failed; retrying");
         }
         metrics

@@ -134,11 +134,17 @@ pub async fn run(
     let mut sink_failed = false;
     loop {
         tokio::select! {
+            // Inputs first: at shutdown they finish before the drivers do,
+            // and a driver ending after that is no failure.
+            biased;
             finished = inputs.join_next() => if finished.is_none() { break },
             // Drivers end only at shutdown; one ending earlier panicked. Its
             // batches can no longer be acknowledged, so stop cleanly rather
             // than read on into a dead end.
             Some(driver) = drivers.join_next(), if !shutdown.is_cancelled() => {
+                if shutdown.is_cancelled() {
+                    continue; // shutdown raced the guard: an orderly end
+                }
                 tracing::error!(error = ?driver.err(), "a sink stopped unexpectedly; shutting down");
                 sink_failed = true;
                 shutdown.cancel();
