@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{signal, wait_until, wait_with_timeout, Workspace};
+use support::{wait_until, wait_with_timeout, Workspace};
 
 const RULES: &str = r#"
 mask:
@@ -111,13 +111,7 @@ fn events_are_routed_by_tag_and_sigterm_drains_and_exits_zero() {
         count_in("claude-application-logs-2026.11.23") == 200
             && count_in("claude-security-logs-2026.11.22") == 300
     });
-    signal(&child, libc::SIGTERM);
-    let output = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::stop_gracefully(child);
     assert_eq!(
         workspace.indexed_lines().len(),
         500,

@@ -40,13 +40,7 @@ fn sigterm_delivers_everything_stdin_had_read() {
         })
     };
     std::thread::sleep(Duration::from_secs(2));
-    signal(&child, libc::SIGTERM);
-    let output = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::stop_gracefully(child);
     writer.join().unwrap();
 
     let written = written_lines.load(Ordering::Acquire);

@@ -55,13 +55,7 @@ fn sigkill_mid_stream_loses_nothing_after_restart() {
         "every line after the restart",
         || delivered(&workspace).len() as u64 == LINES,
     );
-    signal(&second, libc::SIGTERM);
-    let output = wait_with_timeout(second, Duration::from_secs(30));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::stop_gracefully(second);
 
     let seen = delivered(&workspace);
     assert!(
@@ -132,13 +126,7 @@ fn rotated_file_is_read_while_its_writer_still_appends() {
     wait_until(Duration::from_secs(30), "old and new file in full", || {
         delivered(&workspace).len() == 50
     });
-    signal(&child, libc::SIGTERM);
-    let output = wait_with_timeout(child, Duration::from_secs(30));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::stop_gracefully(child);
     let seen = delivered(&workspace);
     assert!(
         (0..40)
@@ -159,10 +147,7 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
     wait_until(Duration::from_secs(30), "the first file", || {
         delivered(&workspace).len() == 100
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
 
     // While sluice is down: rotate, append to the rotated file, start a new one.
     std::fs::rename(logs.join("app.log"), logs.join("app.log.1")).unwrap();
@@ -175,10 +160,7 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
         || delivered(&workspace).len() == 115,
     );
     std::thread::sleep(Duration::from_millis(600)); // a chance for duplicates to show
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
     let seen = delivered(&workspace);
     assert!(
         (0..115).all(|sequence| seen.get(&sequence) == Some(&1)),
@@ -213,10 +195,7 @@ fn a_quiet_file_rotated_and_then_written_through_its_old_handle_is_read() {
     wait_until(Duration::from_secs(30), "the late line", || {
         delivered(&workspace).len() == 2
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
 }
 
 #[test]
@@ -230,10 +209,7 @@ fn a_new_file_on_a_reused_inode_is_read_from_its_start() {
     wait_until(Duration::from_secs(30), "a.log", || {
         delivered(&workspace).len() == 100
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
 
     // Delete it and create another file: ext4 hands out the freed inode again.
     std::fs::remove_file(logs.join("a.log")).unwrap();
@@ -242,10 +218,7 @@ fn a_new_file_on_a_reused_inode_is_read_from_its_start() {
     wait_until(Duration::from_secs(30), "all of b.log", || {
         delivered(&workspace).len() == 400
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
     assert!((1000..1300).all(|sequence| delivered(&workspace).contains_key(&sequence)));
 }
 
@@ -266,10 +239,7 @@ fn read_from_end_applies_to_the_first_start_only() {
     wait_until(Duration::from_secs(30), "the checkpoint", || {
         workspace.data_dir().join("checkpoints/app.json").exists()
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
     assert!(
         delivered(&workspace).is_empty(),
         "existing content skipped on the first start"
@@ -282,10 +252,7 @@ fn read_from_end_applies_to_the_first_start_only() {
     wait_until(Duration::from_secs(30), "lines written while down", || {
         delivered(&workspace).len() == 7
     });
-    signal(&child, libc::SIGTERM);
-    assert!(wait_with_timeout(child, Duration::from_secs(30))
-        .status
-        .success());
+    support::stop_gracefully(child);
     let seen = delivered(&workspace);
     assert!(
         (100..105)

@@ -196,6 +196,19 @@ pub fn run_python(script: &str, input: &str) -> String {
     String::from_utf8(output.stdout).expect("python printed UTF-8")
 }
 
+/// SIGTERM, then wait: a graceful stop must exit 0 within 30 s.
+pub fn stop_gracefully(child: Child) -> Output {
+    signal(&child, libc::SIGTERM);
+    let output = wait_with_timeout(child, Duration::from_secs(30));
+    assert!(
+        output.status.success(),
+        "sluice did not stop cleanly: {:?}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// Sends a signal to a child.
 pub fn signal(child: &Child, signal: i32) {
     let pid = i32::try_from(child.id()).expect("pid fits i32");
