@@ -7,7 +7,7 @@
 //! and ignored; the running pipeline carries on.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
@@ -22,6 +22,9 @@ pub struct Reloader {
     /// Everything but the rules, as text: what a reload cannot change.
     fixed_settings: String,
     updates: watch::Sender<Arc<Pipeline>>,
+    /// One reload at a time, so two quick SIGHUPs cannot finish out of
+    /// order and leave the older rules in place.
+    in_progress: Mutex<()>,
 }
 
 impl Reloader {
@@ -35,11 +38,16 @@ impl Reloader {
             config_path,
             fixed_settings: fixed_settings(running),
             updates,
+            in_progress: Mutex::new(()),
         }
     }
 
     /// Reloads and swaps, logging the outcome.
     pub fn reload(&self) {
+        let _one_at_a_time = self
+            .in_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         tracing::info!("SIGHUP: reloading configuration");
         let built =
             config::load(self.config_path.as_deref()).and_then(|loaded| topology::build(&loaded));

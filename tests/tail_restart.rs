@@ -38,9 +38,17 @@ fn sigkill_mid_stream_loses_nothing_after_restart() {
 
     let first = start();
     let checkpoint = workspace.data_dir().join("checkpoints/app.json");
-    wait_until(Duration::from_secs(60), "a first checkpoint", || {
-        checkpoint.exists()
-    });
+    wait_until(
+        Duration::from_secs(60),
+        "a checkpoint past the start",
+        || {
+            std::fs::read_to_string(&checkpoint)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|saved| saved["files"][0]["offset"].as_u64())
+                .is_some_and(|offset| offset > 0)
+        },
+    );
     signal(&first, libc::SIGKILL);
     let _ = wait_with_timeout(first, Duration::from_secs(10));
     let before_restart = delivered(&workspace).len() as u64;
@@ -260,4 +268,42 @@ fn read_from_end_applies_to_the_first_start_only() {
             .all(|sequence| seen.contains_key(&sequence)),
         "{seen:?}"
     );
+}
+
+#[test]
+fn copytruncate_then_restart_sends_nothing_twice() {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let live = logs.join("app.log");
+    let config = tail_config(&workspace, &format!("{}", live.display()));
+    append(&live, 0, 20);
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    wait_until(Duration::from_secs(30), "the first lines", || {
+        delivered(&workspace).len() == 20
+    });
+    // copytruncate: the file is emptied in place, then written again.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&live)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    append(&live, 100, 105);
+    wait_until(
+        Duration::from_secs(30),
+        "the lines after the truncate",
+        || delivered(&workspace).len() == 25,
+    );
+    support::stop_gracefully(child);
+
+    let child = workspace.start(&config, Stdio::null(), Stdio::piped());
+    std::thread::sleep(Duration::from_secs(1));
+    support::stop_gracefully(child);
+    let seen = delivered(&workspace);
+    assert!(
+        seen.values().all(|&copies| copies == 1),
+        "duplicates after restart: {seen:?}"
+    );
+    assert_eq!(seen.len(), 25);
 }

@@ -297,6 +297,31 @@ const INLINE_SECRETS: &[(&str, &str)] = &[
     ("{'password': 'hunter2'}", "{'password': '***REDACTED***'}"),
     (r#""token" => "abc""#, r#""token" => "***REDACTED***""#),
     (
+        "export GITHUB_TOKEN=ghp_abc123",
+        "export GITHUB_TOKEN=***REDACTED***",
+    ),
+    (
+        "csrf_token=abc&reset_token=def",
+        "csrf_token=***REDACTED***&reset_token=***REDACTED***",
+    ),
+    ("Cookie: session=abc123; other=1", "Cookie: ***REDACTED***"),
+    ("x-api-key: abc123def456", "x-api-key: ***REDACTED***"),
+    ("X-Auth-Token: abc123def456", "X-Auth-Token: ***REDACTED***"),
+    ("access_token: abc.def", "access_token: ***REDACTED***"),
+    (
+        "aws_secret_access_key = wJalrXUtnFEMI",
+        "aws_secret_access_key = ***REDACTED***",
+    ),
+    (
+        "headers={'Authorization': 'Bearer abc123'}",
+        "headers={'Authorization': 'Bearer ***REDACTED***'}",
+    ),
+    (
+        r#""Authorization": ["Bearer abc123"]"#,
+        r#""Authorization": ["Bearer ***REDACTED***"]"#,
+    ),
+    (r#""password": "a\"b""#, r#""password": "***REDACTED***""#),
+    (
         "Authorization: Bearer eyJhbGciOi.J9.x",
         "Authorization: Bearer ***REDACTED***",
     ),
@@ -314,6 +339,9 @@ const BENIGN_TEXT: &[&str] = &[
     "PWD=/home/ana/project",
     r#"{"token":{"id":5}}"#,
     "Password reset sent to the user",
+    "primary_key: 42 and sort_key: name",
+    "password => changed",
+    "token expired, secret rotated",
 ];
 
 #[test]

@@ -103,12 +103,7 @@ impl InputContext {
         count_abandoned: bool,
     ) -> Result<(), PipelineClosed> {
         let count = lines.len();
-        EventsReceived {
-            input: &source.name,
-            count,
-            bytes: lines.byte_len(),
-        }
-        .emit(&self.metrics);
+        let bytes = lines.byte_len();
         let batch = InputBatch {
             source: Arc::clone(source),
             lines,
@@ -125,6 +120,13 @@ impl InputContext {
             }
         }
         self.metrics.queued("stages");
+        // Counted once accepted, so an abandoned send is not also "received".
+        EventsReceived {
+            input: &source.name,
+            count,
+            bytes,
+        }
+        .emit(&self.metrics);
         Ok(())
     }
 }

@@ -66,6 +66,8 @@ struct TrackedFile {
     /// Undelivered batches in a row; reading pauses a little longer each time.
     consecutive_failures: u32,
     paused_until: Option<Instant>,
+    /// The last read found no more data.
+    at_end: bool,
 }
 
 impl TrackedFile {
@@ -88,6 +90,7 @@ impl TrackedFile {
     fn rewind_to_committed(&mut self) -> std::io::Result<()> {
         self.in_flight.clear();
         self.framer.reset();
+        self.at_end = false;
         self.consecutive_failures += 1;
         self.paused_until =
             Some(Instant::now() + crate::runtime::backoff(self.consecutive_failures));
@@ -99,7 +102,8 @@ impl TrackedFile {
     /// Computes the fingerprint again while it covers fewer bytes than it
     /// could: a file first seen short gets a stronger identity as it grows.
     fn refresh_fingerprint(&mut self) {
-        if self.fingerprint.1 < FINGERPRINT_BYTES && self.read_offset > self.fingerprint.1 {
+        let could_cover = self.read_offset.min(FINGERPRINT_BYTES);
+        if self.fingerprint.1 < could_cover {
             if let Ok(fingerprint) = checkpoint::fingerprint(&self.handle, FINGERPRINT_BYTES) {
                 self.fingerprint = fingerprint;
             }
@@ -236,6 +240,7 @@ impl Tailer {
                             fingerprint,
                             consecutive_failures: 0,
                             paused_until: None,
+                            at_end: false,
                         },
                     );
                     self.checkpoint_dirty = true;
@@ -361,6 +366,7 @@ impl Tailer {
             };
             if read == 0 {
                 reached_end = true;
+                file.at_end = true;
                 if file.writer_is_gone() {
                     // Its last line may lack a newline; nobody will add one.
                     file.framer.finish(&mut lines);
@@ -368,6 +374,7 @@ impl Tailer {
                 break;
             }
             file.last_growth = Instant::now();
+            file.at_end = false;
             budget -= read;
             file.read_offset += read as u64;
             file.refresh_fingerprint();
@@ -439,7 +446,10 @@ impl Tailer {
     /// Drops rotated files that are fully read and acknowledged.
     fn release_finished(&mut self) {
         self.files.retain(|_, file| {
+            // `at_end` matters after a rewind: everything then looks settled
+            // although the rewound bytes are still to be read again.
             let finished = file.writer_is_gone()
+                && file.at_end
                 && file.framer.pending_bytes() == 0
                 && file.in_flight.is_empty();
             if finished {
@@ -508,6 +518,9 @@ fn detect_truncation(file: &mut TrackedFile) {
             file.framer.reset();
             file.in_flight.clear();
             file.committed = 0;
+            // New content, new identity: refreshed as the file is read again.
+            file.fingerprint = (0, 0);
+            file.at_end = false;
         }
     }
 }

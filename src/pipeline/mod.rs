@@ -229,9 +229,10 @@ impl Pipeline {
         (event, resolution, trace)
     }
 
-    /// The dead letter for a line whose processing panicked: the raw line as
-    /// `message`, masked if masking itself survives it (the dead-letter file
-    /// stays on this machine, but it should not hold what masking removes).
+    /// The dead letter for a line whose processing panicked: the line as
+    /// `message`, masked. If masking is what panics, the line is withheld
+    /// (only its length is kept): it may hold exactly what masking could not
+    /// handle.
     fn internal_error_letter(
         &self,
         source: &SourceInfo,
@@ -256,7 +257,7 @@ impl Pipeline {
                 tag: source.tag.clone(),
                 time: read_time,
                 index: None,
-                record: masked.unwrap_or(record),
+                record: masked.unwrap_or_else(|_| withheld(line.len())),
             },
         }
     }
@@ -326,6 +327,17 @@ impl Pipeline {
         };
         (event, resolution, parsed.parse_failed, hits)
     }
+}
+
+fn withheld(length: usize) -> Record {
+    let mut record = Record::new();
+    record.insert(
+        "message".to_owned(),
+        serde_json::Value::String(format!(
+            "[line of {length} bytes withheld: masking failed on it]"
+        )),
+    );
+    record
 }
 
 /// Hands the event to each target, cloning for all but the last.
