@@ -91,6 +91,25 @@ fn tail_config(workspace: &Workspace, paths: &str) -> std::path::PathBuf {
     )
 }
 
+/// A workspace with a `logs/` directory and a tail config following
+/// `logs/<pattern>`.
+fn logs_workspace(pattern: &str) -> (Workspace, std::path::PathBuf, std::path::PathBuf) {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let config = tail_config(&workspace, &format!("{}/{pattern}", logs.display()));
+    (workspace, logs, config)
+}
+
+/// An application's log handle: append-only, kept open across rotation.
+fn open_for_append(path: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
 fn append(path: &std::path::Path, from: u64, to: u64) {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
@@ -106,16 +125,9 @@ fn append(path: &std::path::Path, from: u64, to: u64) {
 #[test]
 fn rotated_file_is_read_while_its_writer_still_appends() {
     use std::io::Write;
-    let workspace = Workspace::new();
-    let logs = workspace.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let config = tail_config(&workspace, &format!("{}/app.log", logs.display()));
+    let (workspace, logs, config) = logs_workspace("app.log");
     let live = logs.join("app.log");
-    let mut old_writer = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&live)
-        .unwrap();
+    let mut old_writer = open_for_append(&live);
     for sequence in 0..20 {
         writeln!(old_writer, "{{\"seq\":{sequence}}}").unwrap();
     }
@@ -146,10 +158,7 @@ fn rotated_file_is_read_while_its_writer_still_appends() {
 
 #[test]
 fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
-    let workspace = Workspace::new();
-    let logs = workspace.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let config = tail_config(&workspace, &format!("{}/app.log*", logs.display()));
+    let (workspace, logs, config) = logs_workspace("app.log*");
     append(&logs.join("app.log"), 0, 100);
     let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(Duration::from_secs(30), "the first file", || {
@@ -179,16 +188,9 @@ fn files_renamed_or_created_while_down_resume_without_loss_or_duplicates() {
 #[test]
 fn a_quiet_file_rotated_and_then_written_through_its_old_handle_is_read() {
     use std::io::Write;
-    let workspace = Workspace::new();
-    let logs = workspace.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let config = tail_config(&workspace, &format!("{}/app.log", logs.display()));
+    let (workspace, logs, config) = logs_workspace("app.log");
     let live = logs.join("app.log");
-    let mut old_writer = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&live)
-        .unwrap();
+    let mut old_writer = open_for_append(&live);
     writeln!(old_writer, "{{\"seq\":0}}").unwrap();
     let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(Duration::from_secs(30), "the first line", || {
@@ -208,10 +210,7 @@ fn a_quiet_file_rotated_and_then_written_through_its_old_handle_is_read() {
 
 #[test]
 fn a_new_file_on_a_reused_inode_is_read_from_its_start() {
-    let workspace = Workspace::new();
-    let logs = workspace.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let config = tail_config(&workspace, &format!("{}/*.log", logs.display()));
+    let (workspace, logs, config) = logs_workspace("*.log");
     append(&logs.join("a.log"), 0, 100);
     let child = workspace.start(&config, Stdio::null(), Stdio::piped());
     wait_until(Duration::from_secs(30), "a.log", || {
