@@ -34,6 +34,20 @@ fn headlines(command: &str, files: &[(&str, &str)]) -> Vec<String> {
 
 const STDIN_TO_FILE: &str = "inputs:\n  app:\n    type: stdin\nsinks:\n  local:\n    type: file\n";
 
+/// Headlines from validating a stdin-to-file config that loads `rules.yaml`.
+fn rule_file_headlines(rules: &str) -> Vec<String> {
+    headlines(
+        "validate",
+        &[
+            ("rules.yaml", rules),
+            (
+                "sluice.yaml",
+                &format!("{STDIN_TO_FILE}rules: [rules.yaml]\n"),
+            ),
+        ],
+    )
+}
+
 #[test]
 fn unknown_top_level_key() {
     assert_eq!(
@@ -55,16 +69,7 @@ fn unknown_key_inside_an_input_points_at_that_key() {
 fn bad_regex_in_a_rule_file_points_inside_the_pattern() {
     let rules = "patterns:\n  - name: p\n    regex: \"ok(unclosed\"\n";
     assert_eq!(
-        headlines(
-            "validate",
-            &[
-                ("rules.yaml", rules),
-                (
-                    "sluice.yaml",
-                    &format!("{STDIN_TO_FILE}rules: [rules.yaml]\n")
-                )
-            ]
-        ),
+        rule_file_headlines(rules),
         ["rules.yaml:3:15: invalid regex: unclosed group"]
     );
 }
@@ -73,16 +78,7 @@ fn bad_regex_in_a_rule_file_points_inside_the_pattern() {
 fn route_to_unknown_sink() {
     let rules = "routes:\n  - match: \"claude.**\"\n    to: [local, es]\n";
     assert_eq!(
-        headlines(
-            "validate",
-            &[
-                ("rules.yaml", rules),
-                (
-                    "sluice.yaml",
-                    &format!("{STDIN_TO_FILE}rules: [rules.yaml]\n")
-                )
-            ]
-        ),
+        rule_file_headlines(rules),
         ["rules.yaml:3:17: route to unknown sink `es`; configured sinks: local"]
     );
 }
@@ -133,16 +129,7 @@ fn every_problem_is_reported_in_file_order() {
 fn hash_key_from_an_unset_environment_variable() {
     let rules = "mask:\n  - name: ids\n    pattern: 'EMP-\\d{6}'\n    action: hash\n    key_env: SLUICE_TEST_UNSET_KEY\n";
     assert_eq!(
-        headlines(
-            "validate",
-            &[
-                ("rules.yaml", rules),
-                (
-                    "sluice.yaml",
-                    &format!("{STDIN_TO_FILE}rules: [rules.yaml]\n")
-                )
-            ]
-        ),
+        rule_file_headlines(rules),
         ["rules.yaml:5:14: environment variable `SLUICE_TEST_UNSET_KEY` is not set or empty"]
     );
 }

@@ -57,12 +57,6 @@ impl IndexTemplate {
         sanitize_index_name(&raw)
     }
 
-    /// Whether the name depends on the day (or finer); names without
-    /// directives render the same for every event.
-    pub fn depends_on_time(&self) -> bool {
-        self.has_time
-    }
-
     /// Renders for the start of an hour, so names can be cached per hour;
     /// directives finer than the hour (`%M`, `%S`) render as 00.
     pub fn render_for_hour(&self, day: NaiveDate, hour: u32) -> String {

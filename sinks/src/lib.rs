@@ -87,11 +87,6 @@ impl SinkError {
             _ => Self::Retriable { context, source },
         }
     }
-
-    /// Whether the runtime should retry the batch.
-    pub fn is_retriable(&self) -> bool {
-        matches!(self, Self::Retriable { .. })
-    }
 }
 
 /// A destination for events.

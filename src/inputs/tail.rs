@@ -134,6 +134,8 @@ struct Tailer {
     batch_owner: HashMap<u64, FileId>,
     next_batch_id: u64,
     outcomes_sender: mpsc::UnboundedSender<BatchOutcome>,
+    /// Reused for every read: polling idle files must not allocate.
+    read_buffer: Vec<u8>,
     first_scan: bool,
     /// A checkpoint file existed at start: this is a restart.
     had_checkpoint: bool,
@@ -165,6 +167,7 @@ pub(super) async fn run(
         batch_owner: HashMap::new(),
         next_batch_id: 1,
         outcomes_sender,
+        read_buffer: vec![0; READ_CHUNK_BYTES],
         first_scan: true,
         had_checkpoint,
         checkpoint_dirty: false,
@@ -356,8 +359,8 @@ impl Tailer {
             if file.rotated_at.is_none() {
                 detect_truncation(file);
             }
-            let mut chunk = vec![0; READ_CHUNK_BYTES.min(budget)];
-            let read = match tokio::task::block_in_place(|| file.handle.read(&mut chunk)) {
+            let chunk = &mut self.read_buffer[..READ_CHUNK_BYTES.min(budget)];
+            let read = match tokio::task::block_in_place(|| file.handle.read(chunk)) {
                 Ok(read) => read,
                 Err(err) => {
                     tracing::warn!(path = %file.path.display(), error = %err, "read failed");
@@ -378,7 +381,7 @@ impl Tailer {
             budget -= read;
             file.read_offset += read as u64;
             file.refresh_fingerprint();
-            file.framer.push(&chunk[..read], &mut lines);
+            file.framer.push(&self.read_buffer[..read], &mut lines);
             if limits.is_full(&lines) {
                 self.send(id, std::mem::take(&mut lines)).await?;
             }
