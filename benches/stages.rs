@@ -9,7 +9,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use sluice::pipeline::parse::{parse_line, LineParser, SourceInfo};
-use sluice::pipeline::{DefaultRoute, Lines, Pipeline};
+use sluice::pipeline::{DefaultRoute, LineAttrs, Lines, Pipeline};
+use sluice_parsers::Record;
 use sluice_rules::{packs, CompileContext, RuleSet, SourceFile};
 
 const LINES: usize = 2_000;
@@ -70,6 +71,7 @@ fn source() -> SourceInfo {
         tag: "claude.application".into(),
         parser: LineParser::Json,
         time_key: None,
+        fields: Record::new(),
     }
 }
 
@@ -84,7 +86,12 @@ fn stages(c: &mut Criterion) {
     group.bench_function("parse_json", |b| {
         b.iter(|| {
             for line in &lines {
-                black_box(parse_line(&source, line.as_bytes(), false, now));
+                black_box(parse_line(
+                    &source,
+                    line.as_bytes(),
+                    LineAttrs::default(),
+                    now,
+                ));
             }
         });
     });
@@ -92,7 +99,7 @@ fn stages(c: &mut Criterion) {
     let rules = builtin_rules();
     let parsed: Vec<_> = lines
         .iter()
-        .map(|line| parse_line(&source, line.as_bytes(), false, now).record)
+        .map(|line| parse_line(&source, line.as_bytes(), LineAttrs::default(), now).record)
         .collect();
     group.bench_function("mask_builtin_packs", |b| {
         b.iter_batched(
@@ -114,7 +121,7 @@ fn stages(c: &mut Criterion) {
     );
     let mut batch = Lines::default();
     for line in &lines {
-        batch.push(line.as_bytes(), false);
+        batch.push(line.as_bytes(), LineAttrs::default());
     }
     group.bench_function("all_stages", |b| {
         b.iter(|| black_box(pipeline.process(&source, &batch, now)));

@@ -270,6 +270,7 @@ impl Builder<'_> {
                     .clone()
                     .or(parser_time_key)
                     .map(|key| FieldPath::new(&key)),
+                fields: sluice_parsers::Record::new(),
             });
             let kind = match &input.value {
                 InputConfig::Stdin { max_line_bytes, .. } => {

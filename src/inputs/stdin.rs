@@ -40,7 +40,7 @@ pub(super) async fn run(
 
     let mut batch = StdinBatcher {
         source,
-        framer: LineFramer::new(max_line_bytes),
+        framer: LineFramer::new(max_line_bytes, 0),
         lines: Lines::default(),
         deadline: None,
         context,
@@ -64,7 +64,10 @@ pub(super) async fn run(
             batch.push(&chunk).await?;
         }
     }
-    batch.framer.finish(&mut batch.lines);
+    let lines = &mut batch.lines;
+    batch
+        .framer
+        .finish(|line| lines.push(line.bytes, line.attrs()));
     batch.flush().await?;
     Ok(())
 }
@@ -81,7 +84,9 @@ struct StdinBatcher {
 
 impl StdinBatcher {
     async fn push(&mut self, chunk: &[u8]) -> anyhow::Result<()> {
-        self.framer.push(chunk, &mut self.lines);
+        let lines = &mut self.lines;
+        self.framer
+            .push(chunk, |line| lines.push(line.bytes, line.attrs()));
         if self.deadline.is_none() && !self.lines.is_empty() {
             self.deadline = Some(Instant::now() + self.context.limits.linger);
         }

@@ -89,7 +89,7 @@ impl TrackedFile {
     /// exactly once; the pause keeps a persistent failure from spinning).
     fn rewind_to_committed(&mut self) -> std::io::Result<()> {
         self.in_flight.clear();
-        self.framer.reset();
+        self.framer.reset(self.committed);
         self.at_end = false;
         self.consecutive_failures += 1;
         self.paused_until =
@@ -235,7 +235,7 @@ impl Tailer {
                             path,
                             handle,
                             read_offset: start,
-                            framer: LineFramer::new(self.settings.max_line_bytes),
+                            framer: LineFramer::new(self.settings.max_line_bytes, start),
                             in_flight: VecDeque::new(),
                             committed: start,
                             rotated_at: None,
@@ -372,7 +372,8 @@ impl Tailer {
                 file.at_end = true;
                 if file.writer_is_gone() {
                     // Its last line may lack a newline; nobody will add one.
-                    file.framer.finish(&mut lines);
+                    file.framer
+                        .finish(|line| lines.push(line.bytes, line.attrs()));
                 }
                 break;
             }
@@ -381,7 +382,9 @@ impl Tailer {
             budget -= read;
             file.read_offset += read as u64;
             file.refresh_fingerprint();
-            file.framer.push(&self.read_buffer[..read], &mut lines);
+            file.framer.push(&self.read_buffer[..read], |line| {
+                lines.push(line.bytes, line.attrs())
+            });
             if limits.is_full(&lines) {
                 self.send(id, std::mem::take(&mut lines)).await?;
             }
@@ -518,7 +521,7 @@ fn detect_truncation(file: &mut TrackedFile) {
         tracing::info!(path = %file.path.display(), "file truncated; reading from the start");
         if file.handle.seek(SeekFrom::Start(0)).is_ok() {
             file.read_offset = 0;
-            file.framer.reset();
+            file.framer.reset(0);
             file.in_flight.clear();
             file.committed = 0;
             // New content, new identity: refreshed as the file is read again.

@@ -25,18 +25,62 @@ pub struct Lines {
 struct LineSpan {
     start: usize,
     end: usize,
-    truncated: bool,
+    attrs: LineAttrs,
+}
+
+/// Which output stream of a container a line was written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl Stream {
+    /// `stdout` or `stderr`, as container runtimes write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stdout => "stdout",
+            Self::Stderr => "stderr",
+        }
+    }
+}
+
+/// What an input knows about a line besides its bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineAttrs {
+    /// The framer cut it at the length cap.
+    pub truncated: bool,
+    /// Container stream, for container logs.
+    pub stream: Option<Stream>,
+    /// Time the runtime recorded (container logs): the event time when the
+    /// record carries none of its own.
+    pub time: Option<DateTime<Utc>>,
+    /// The input could not decode its envelope (e.g. a line in a container
+    /// log that is neither CRI nor docker): kept raw, flagged.
+    pub decode_error: Option<&'static str>,
+}
+
+impl LineAttrs {
+    /// Attributes of a plain line, cut or not.
+    pub fn plain(truncated: bool) -> Self {
+        Self {
+            truncated,
+            ..Self::default()
+        }
+    }
 }
 
 impl Lines {
     /// Appends a line (without its newline).
-    pub fn push(&mut self, line: &[u8], truncated: bool) {
+    pub fn push(&mut self, line: &[u8], attrs: LineAttrs) {
         let start = self.buffer.len();
         self.buffer.extend_from_slice(line);
         self.spans.push(LineSpan {
             start,
             end: self.buffer.len(),
-            truncated,
+            attrs,
         });
     }
 
@@ -55,11 +99,11 @@ impl Lines {
         self.buffer.len()
     }
 
-    /// Each line with its truncation flag.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], bool)> {
+    /// Each line with its attributes.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], LineAttrs)> {
         self.spans
             .iter()
-            .map(|span| (&self.buffer[span.start..span.end], span.truncated))
+            .map(|span| (&self.buffer[span.start..span.end], span.attrs))
     }
 }
 
@@ -186,11 +230,11 @@ impl Pipeline {
             pattern_hits: vec![0; self.rules.patterns.rules().len()],
             ..StageOutput::default()
         };
-        for (line, truncated) in lines.iter() {
+        for (line, attrs) in lines.iter() {
             // A bug in a stage must cost one event (dead-lettered, with the
             // line kept), not the batch or the process.
             let processed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                self.process_line(source, line, truncated, read_time, None)
+                self.process_line(source, line, attrs, read_time, None)
             }));
             let Ok((event, resolution, parse_failed, hits)) = processed else {
                 output
@@ -199,7 +243,7 @@ impl Pipeline {
                 continue;
             };
             output.parse_failures += usize::from(parse_failed);
-            output.truncated += usize::from(truncated);
+            output.truncated += usize::from(attrs.truncated);
             for hit in hits {
                 output.pattern_hits[hit] += 1;
             }
@@ -224,8 +268,13 @@ impl Pipeline {
         read_time: DateTime<Utc>,
     ) -> (Event, Resolution, Trace) {
         let mut trace = Trace::default();
-        let (event, resolution, _, _) =
-            self.process_line(source, line, false, read_time, Some(&mut trace));
+        let (event, resolution, _, _) = self.process_line(
+            source,
+            line,
+            LineAttrs::default(),
+            read_time,
+            Some(&mut trace),
+        );
         (event, resolution, trace)
     }
 
@@ -266,11 +315,11 @@ impl Pipeline {
         &self,
         source: &SourceInfo,
         line: &[u8],
-        truncated: bool,
+        attrs: LineAttrs,
         read_time: DateTime<Utc>,
         mut trace: Option<&mut Trace>,
     ) -> (Event, Resolution, bool, Vec<usize>) {
-        let parsed = parse_line(source, line, truncated, read_time);
+        let parsed = parse_line(source, line, attrs, read_time);
         let mut record = parsed.record;
         let snapshot = |trace: &mut Option<&mut Trace>, stage: &'static str, record: &Record| {
             if let Some(trace) = trace.as_deref_mut() {

@@ -12,6 +12,8 @@ use sluice_parsers::{
 };
 use sluice_rules::FieldPath;
 
+use super::LineAttrs;
+
 /// How an input's lines become records.
 #[derive(Debug, Clone)]
 pub enum LineParser {
@@ -47,6 +49,9 @@ pub struct SourceInfo {
     pub parser: LineParser,
     /// Field holding the event time; `None` tries the usual names.
     pub time_key: Option<FieldPath>,
+    /// Fields added to every record that lacks them (e.g. the Kubernetes
+    /// metadata of one container's log file).
+    pub fields: Record,
 }
 
 /// A parsed line.
@@ -60,19 +65,28 @@ pub struct ParsedLine {
     pub parse_failed: bool,
 }
 
-/// Parses one line. `truncated` marks a line cut by the framer.
+/// Parses one line; `attrs` carries what the input knew about it.
 pub fn parse_line(
     source: &SourceInfo,
     line: &[u8],
-    truncated: bool,
+    attrs: LineAttrs,
     read_time: DateTime<Utc>,
 ) -> ParsedLine {
+    if let Some(reason) = attrs.decode_error {
+        let mut record = message_record(line);
+        flag(
+            &mut record,
+            "log.parse_error",
+            Value::String(reason.to_owned()),
+        );
+        return finish(source, record, attrs, read_time, true);
+    }
     let result = match &source.parser {
         LineParser::Json => parse_json(line),
         LineParser::Regex(parser) => parser.parse(line),
         LineParser::None => Ok(message_record(line)),
     };
-    let (mut record, parse_failed) = match result {
+    let (record, parse_failed) = match result {
         Ok(record) => (record, false),
         Err(err) => {
             let mut record = message_record(line);
@@ -86,10 +100,30 @@ pub fn parse_line(
             (record, true)
         }
     };
-    if truncated {
+    finish(source, record, attrs, read_time, parse_failed)
+}
+
+fn finish(
+    source: &SourceInfo,
+    mut record: Record,
+    attrs: LineAttrs,
+    read_time: DateTime<Utc>,
+    parse_failed: bool,
+) -> ParsedLine {
+    if attrs.truncated {
         flag(&mut record, "log.truncated", Value::Bool(true));
     }
-    let time = event_time(source, &record).unwrap_or(read_time);
+    if let Some(stream) = attrs.stream {
+        record
+            .entry("stream")
+            .or_insert_with(|| Value::String(stream.as_str().to_owned()));
+    }
+    for (key, value) in source.fields.iter() {
+        record.entry(key.as_str()).or_insert_with(|| value.clone());
+    }
+    let time = event_time(source, &record)
+        .or(attrs.time)
+        .unwrap_or(read_time);
     ParsedLine {
         record,
         time,
@@ -136,6 +170,7 @@ mod tests {
             tag: "t".into(),
             parser,
             time_key: None,
+            fields: Record::new(),
         }
     }
 
@@ -148,7 +183,7 @@ mod tests {
         let parsed = parse_line(
             &source(LineParser::Json),
             br#"{"timestamp":"2026-11-22T10:00:00Z","level":"INFO"}"#,
-            false,
+            LineAttrs::default(),
             now(),
         );
         assert!(!parsed.parse_failed);
@@ -160,7 +195,12 @@ mod tests {
 
     #[test]
     fn text_under_json_parser_is_kept_and_flagged() {
-        let parsed = parse_line(&source(LineParser::Json), b"plain words\r", false, now());
+        let parsed = parse_line(
+            &source(LineParser::Json),
+            b"plain words\r",
+            LineAttrs::default(),
+            now(),
+        );
         assert!(parsed.parse_failed);
         assert_eq!(parsed.record["message"], "plain words");
         assert_eq!(
@@ -172,7 +212,12 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_truncation_are_flagged() {
-        let parsed = parse_line(&source(LineParser::None), b"caf\xe9", true, now());
+        let parsed = parse_line(
+            &source(LineParser::None),
+            b"caf\xe9",
+            LineAttrs::plain(true),
+            now(),
+        );
         assert_eq!(parsed.record["message"], "caf\u{fffd}");
         assert_eq!(parsed.record["log"]["invalid_utf8"], true);
         assert_eq!(parsed.record["log"]["truncated"], true);
