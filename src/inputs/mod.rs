@@ -2,7 +2,9 @@
 //! the pipeline is full. Each runs as one async task.
 
 pub mod checkpoint;
+pub mod container_log;
 pub mod framing;
+pub mod multiline;
 mod stdin;
 mod tail;
 

@@ -1,0 +1,1 @@
+//! Multiline joining: framed lines in, events out (stack traces kept whole).
