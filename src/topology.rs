@@ -6,13 +6,20 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_saphyr::Spanned;
 use sluice_parsers::{FieldType, RegexParser};
 use sluice_rules::{packs, CompileContext, Diagnostic, FieldPath, RuleError, RuleSet, SourceFile};
 use sluice_sinks::{FileSinkConfig, IndexTemplate};
 
-use crate::config::{InputConfig, LoadedConfig, PipelineConfig, ReadFrom, SinkConfig};
+use crate::config::{
+    FileHandling, InputConfig, LoadedConfig, MultilineConfig, PipelineConfig, SinkConfig,
+};
+pub use crate::inputs::tail::TailSettings;
+use crate::inputs::kubernetes::{KubernetesSettings, OwnPod, PathMetadata, TagTemplate};
+use crate::inputs::multiline::{MultilineError, MultilineRules};
+use crate::inputs::tail::FileSelector;
 use crate::pipeline::parse::{LineParser, SourceInfo};
 use crate::pipeline::{DefaultRoute, Pipeline};
 
@@ -55,23 +62,8 @@ pub enum InputKind {
         /// Line length cap.
         max_line_bytes: usize,
     },
-    /// Followed files.
+    /// Followed files (`tail` and `kubernetes`).
     Tail(TailSettings),
-}
-
-/// Settings of a tail input.
-#[derive(Debug, Clone)]
-pub struct TailSettings {
-    /// Paths or globs to follow.
-    pub paths: Vec<String>,
-    /// File-name globs to skip.
-    pub exclude: Vec<glob::Pattern>,
-    /// Start position for files without a checkpoint.
-    pub read_from: ReadFrom,
-    /// Line length cap.
-    pub max_line_bytes: usize,
-    /// This input's checkpoint file.
-    pub checkpoint_path: PathBuf,
 }
 
 /// One sink, ready to build.
@@ -235,15 +227,29 @@ impl Builder<'_> {
                     parser,
                     time_key,
                 ),
+                InputConfig::Kubernetes {
+                    tag,
+                    parser,
+                    time_key,
+                    ..
+                } => (
+                    tag.clone()
+                        .unwrap_or_else(|| "kube.{namespace}.{pod}.{container}".to_owned()),
+                    parser,
+                    time_key,
+                ),
             };
+            let is_kubernetes = matches!(input.value, InputConfig::Kubernetes { .. });
             if tag.is_empty() || tag.split('.').any(str::is_empty) {
+                // A template's placeholders never render empty.
                 self.error(self.file.error_at_key(
                     input,
                     "tag",
                     format!("tag `{tag}` must be dot-separated non-empty parts"),
                 ));
             }
-            let (parser, parser_time_key) = match parser_name.as_deref().unwrap_or("json") {
+            let default_parser = if is_kubernetes { "none" } else { "json" };
+            let (parser, parser_time_key) = match parser_name.as_deref().unwrap_or(default_parser) {
                 "json" => (LineParser::Json, None),
                 "none" => (LineParser::None, None),
                 other => match parsers.get(other) {
@@ -289,6 +295,8 @@ impl Builder<'_> {
                     exclude,
                     read_from,
                     max_line_bytes,
+                    multiline,
+                    files,
                     ..
                 } => {
                     if paths.is_empty() {
@@ -298,35 +306,198 @@ impl Builder<'_> {
                             "`paths` needs at least one file or glob",
                         ));
                     }
-                    let exclude = exclude
-                        .iter()
-                        .filter_map(|pattern| match glob::Pattern::new(pattern) {
-                            Ok(compiled) => Some(compiled),
-                            Err(err) => {
-                                self.error(self.file.error_at_key(
-                                    input,
-                                    "exclude",
-                                    format!("invalid glob `{pattern}`: {err}"),
-                                ));
-                                None
-                            }
-                        })
-                        .collect();
-                    InputKind::Tail(TailSettings {
+                    let selector = FileSelector {
                         paths: paths.clone(),
-                        exclude,
+                        exclude: self.exclude_globs(input, exclude),
+                    };
+                    InputKind::Tail(TailSettings {
+                        selector,
                         read_from: *read_from,
                         max_line_bytes: self.line_cap(input, *max_line_bytes),
-                        checkpoint_path: config
-                            .data_dir
-                            .join("checkpoints")
-                            .join(format!("{name}.json")),
+                        multiline: self.multiline(multiline.as_ref()),
+                        containers: None,
+                        ..self.file_settings(input, &config.data_dir, name, files)
+                    })
+                }
+                InputConfig::Kubernetes {
+                    root,
+                    read_from,
+                    max_line_bytes,
+                    max_entry_bytes,
+                    exclude,
+                    exclude_own_pod,
+                    multiline,
+                    files,
+                    ..
+                } => {
+                    let template = match TagTemplate::parse(&source.tag) {
+                        Ok(template) => template,
+                        Err(message) => {
+                            self.error(self.file.error_at_key(input, "tag", message));
+                            TagTemplate::parse("kube").unwrap_or_else(|_| unreachable!())
+                        }
+                    };
+                    let containers = KubernetesSettings {
+                        root: root.clone().unwrap_or_else(|| PathBuf::from("/var/log")),
+                        tag: template,
+                        max_entry_bytes: match max_entry_bytes {
+                            Some(0) => {
+                                self.error(self.file.error_at_key(
+                                    input,
+                                    "max_entry_bytes",
+                                    "`max_entry_bytes` must be above 0",
+                                ));
+                                DEFAULT_MAX_LINE_BYTES
+                            }
+                            Some(bytes) => *bytes,
+                            None => DEFAULT_MAX_LINE_BYTES,
+                        },
+                        own_pod: if exclude_own_pod.unwrap_or(true) {
+                            OwnPod::from_env()
+                        } else {
+                            None
+                        },
+                        metadata: Arc::new(PathMetadata),
+                    };
+                    let selector = FileSelector {
+                        paths: vec![containers.pattern()],
+                        exclude: self.exclude_globs(input, exclude),
+                    };
+                    InputKind::Tail(TailSettings {
+                        selector,
+                        read_from: *read_from,
+                        max_line_bytes: self.line_cap(input, *max_line_bytes),
+                        multiline: self.multiline(multiline.as_ref()),
+                        containers: Some(Arc::new(containers)),
+                        ..self.file_settings(input, &config.data_dir, name, files)
                     })
                 }
             };
             specs.push(InputSpec { source, kind });
         }
         specs
+    }
+
+    fn exclude_globs(
+        &mut self,
+        input: &Spanned<InputConfig>,
+        exclude: &[String],
+    ) -> Vec<glob::Pattern> {
+        exclude
+            .iter()
+            .filter_map(|pattern| match glob::Pattern::new(pattern) {
+                Ok(compiled) => Some(compiled),
+                Err(err) => {
+                    self.error(self.file.error_at_key(
+                        input,
+                        "exclude",
+                        format!("invalid glob `{pattern}`: {err}"),
+                    ));
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// The settings every file input shares; the caller fills in the rest.
+    fn file_settings(
+        &mut self,
+        input: &Spanned<InputConfig>,
+        data_dir: &Path,
+        name: &str,
+        files: &FileHandling,
+    ) -> TailSettings {
+        if files.max_open_files == 0 {
+            self.error(self.file.error_at_key(
+                input,
+                "files",
+                "`files.max_open_files` must be above 0",
+            ));
+        }
+        TailSettings {
+            selector: FileSelector {
+                paths: Vec::new(),
+                exclude: Vec::new(),
+            },
+            read_from: crate::config::ReadFrom::Beginning,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            checkpoint_path: data_dir.join("checkpoints").join(format!("{name}.json")),
+            fingerprint_bytes: files.fingerprint_bytes.max(1),
+            multiline: None,
+            rotate_wait: Duration::from_millis(files.rotate_wait_ms),
+            max_open_files: files.max_open_files.max(1),
+            close_idle_after: Duration::from_secs(files.close_idle_after_secs),
+            forget_after: Duration::from_secs(files.forget_after_secs),
+            scan_interval: Duration::from_millis(files.scan_interval_ms.max(10)),
+            containers: None,
+        }
+    }
+
+    fn multiline(
+        &mut self,
+        config: Option<&Spanned<MultilineConfig>>,
+    ) -> Option<Arc<MultilineRules>> {
+        let config = config?;
+        let multiline = &config.value;
+        let flush_after = multiline.flush_ms.map(Duration::from_millis);
+        let rules = match (&multiline.preset, &multiline.start, &multiline.continue_pattern) {
+            (Some(preset), None, None) => match MultilineRules::preset(&preset.value) {
+                Some(rules) => rules,
+                None => {
+                    self.error(self.file.error_at(
+                        preset,
+                        format!(
+                            "unknown multiline preset `{}`; available: {}",
+                            preset.value,
+                            MultilineRules::PRESETS.join(", ")
+                        ),
+                    ));
+                    return None;
+                }
+            },
+            (Some(preset), _, _) => {
+                self.error(self.file.error_at(
+                    preset,
+                    "a multiline `preset` cannot be combined with `start` or `continue`",
+                ));
+                return None;
+            }
+            (None, None, None) => {
+                self.error(self.file.error_at(
+                    config,
+                    "`multiline` needs a `preset`, a `start` regex or a `continue` regex",
+                ));
+                return None;
+            }
+            (None, start, continue_pattern) => {
+                match MultilineRules::new(
+                    start.as_ref().map(|start| start.value.as_str()),
+                    continue_pattern.as_ref().map(|pattern| pattern.value.as_str()),
+                    500,
+                    1 << 20,
+                    Duration::from_secs(1),
+                ) {
+                    Ok(rules) => rules,
+                    Err(err) => {
+                        let at = match &err {
+                            MultilineError::Regex { which: "start", .. } => start.as_ref(),
+                            _ => continue_pattern.as_ref(),
+                        };
+                        let diagnostic = match at {
+                            Some(at) => self.file.error_at(at, err.to_string()),
+                            None => self.file.error_at(config, err.to_string()),
+                        };
+                        self.error(diagnostic);
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(Arc::new(rules.with_limits(
+            multiline.max_lines,
+            multiline.max_bytes,
+            flush_after,
+        )))
     }
 
     fn line_cap(&mut self, input: &Spanned<InputConfig>, configured: Option<usize>) -> usize {

@@ -8,7 +8,8 @@ mod model;
 use std::path::{Path, PathBuf};
 
 pub use model::{
-    ApiConfig, Config, InputConfig, ParserDefinition, PipelineConfig, ReadFrom, SinkConfig,
+    ApiConfig, Config, FileHandling, InputConfig, MultilineConfig, ParserDefinition,
+    PipelineConfig, ReadFrom, SinkConfig,
 };
 use sluice_rules::{Diagnostic, SourceFile};
 

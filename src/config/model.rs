@@ -70,7 +70,8 @@ pub enum InputConfig {
     Tail {
         /// Files or globs.
         paths: Vec<String>,
-        /// Globs of file names to skip.
+        /// Globs of paths or file names to skip. Compressed rotations
+        /// (`.gz`, `.zst`, ...) matched by a glob are always skipped.
         #[serde(default)]
         exclude: Vec<String>,
         /// Tag given to every event (default `tail.<input name>`).
@@ -84,7 +85,93 @@ pub enum InputConfig {
         read_from: ReadFrom,
         /// Longer lines are cut and flagged `log.truncated`.
         max_line_bytes: Option<usize>,
+        /// Joins multi-line events such as stack traces.
+        multiline: Option<Spanned<MultilineConfig>>,
+        /// File handling limits and timers.
+        #[serde(default)]
+        files: FileHandling,
     },
+    /// Container logs of a Kubernetes node: `<root>/containers/*.log`, CRI
+    /// or docker json-file, with metadata from kubelet's file names.
+    Kubernetes {
+        /// Log root (default `/var/log`).
+        root: Option<PathBuf>,
+        /// Tag template (default `kube.{namespace}.{pod}.{container}`).
+        tag: Option<String>,
+        /// Parser of the container's messages (default `none`: the message
+        /// stays text).
+        parser: Option<String>,
+        /// Field holding the event time; the runtime's time otherwise.
+        time_key: Option<String>,
+        /// Where to start in files that have no checkpoint yet.
+        #[serde(default)]
+        read_from: ReadFrom,
+        /// Longer runtime lines are cut and flagged `log.truncated`.
+        max_line_bytes: Option<usize>,
+        /// Partial lines are merged up to this size (default 1 MiB).
+        max_entry_bytes: Option<usize>,
+        /// Globs of container log paths or file names to skip.
+        #[serde(default)]
+        exclude: Vec<String>,
+        /// Skip the logs of sluice's own pod (`SLUICE_POD_NAMESPACE` and
+        /// `SLUICE_POD_NAME`). Default true.
+        exclude_own_pod: Option<bool>,
+        /// Joins multi-line events such as stack traces.
+        multiline: Option<Spanned<MultilineConfig>>,
+        /// File handling limits and timers.
+        #[serde(default)]
+        files: FileHandling,
+    },
+}
+
+/// `multiline:` of a file input: a preset, or `start` / `continue` regexes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultilineConfig {
+    /// `java`, `python` or `go`.
+    pub preset: Option<Spanned<String>>,
+    /// A line matching this begins an event.
+    pub start: Option<Spanned<String>>,
+    /// A line matching this joins the current event.
+    #[serde(rename = "continue")]
+    pub continue_pattern: Option<Spanned<String>>,
+    /// Most lines in one event (default 500).
+    pub max_lines: Option<usize>,
+    /// Most bytes in one event (default 1 MiB).
+    pub max_bytes: Option<usize>,
+    /// An event waiting this long for more lines is emitted (default 1000).
+    pub flush_ms: Option<u64>,
+}
+
+/// `files:` of a file input: limits and timers with working defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileHandling {
+    /// Leading bytes hashed into a file's identity (with device and inode).
+    pub fingerprint_bytes: u64,
+    /// A rotated file is released once its writer was quiet this long.
+    pub rotate_wait_ms: u64,
+    /// At most this many open files; idle ones are closed beyond it.
+    pub max_open_files: usize,
+    /// Files quiet this long are closed, and reopened when they grow.
+    pub close_idle_after_secs: u64,
+    /// Checkpoint entries of files gone this long are dropped.
+    pub forget_after_secs: u64,
+    /// A full scan this often, besides the filesystem watcher.
+    pub scan_interval_ms: u64,
+}
+
+impl Default for FileHandling {
+    fn default() -> Self {
+        Self {
+            fingerprint_bytes: 256,
+            rotate_wait_ms: 5_000,
+            max_open_files: 1_024,
+            close_idle_after_secs: 300,
+            forget_after_secs: 86_400,
+            scan_interval_ms: 1_000,
+        }
+    }
 }
 
 /// Start position for files without a checkpoint.

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub struct FileCheckpoint {
     /// Path the file had when last seen.
     pub path: PathBuf,
+    /// Where that path led, when it is a symlink (container logs): a file
+    /// rotated while sluice was down is looked for next to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<PathBuf>,
     /// Device id.
     pub dev: u64,
     /// Inode number.
@@ -19,15 +23,19 @@ pub struct FileCheckpoint {
     /// Hash of the file's first `fingerprint_len` bytes: an inode number is
     /// reused as soon as a file is deleted, its first bytes are not.
     pub fingerprint: u64,
-    /// How many leading bytes `fingerprint` covers (at most
-    /// [`FINGERPRINT_BYTES`]; fewer for a file that was shorter).
+    /// How many leading bytes `fingerprint` covers (at most the configured
+    /// length; fewer for a file that was shorter).
     pub fingerprint_len: u64,
     /// Every byte before this offset was delivered.
     pub offset: u64,
+    /// Unix seconds when the file was last followed; an entry for a file
+    /// that stays gone expires some time after this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<i64>,
 }
 
-/// Leading bytes that identify a file.
-pub const FINGERPRINT_BYTES: u64 = 256;
+/// Leading bytes that identify a file, unless configured otherwise.
+pub const DEFAULT_FINGERPRINT_BYTES: u64 = 256;
 
 /// Fingerprints the first `len` bytes of `file` (FNV-1a), without moving its
 /// read position. Returns the hash and how many bytes it covers, which is
@@ -108,11 +116,13 @@ mod tests {
         assert!(load(&path).unwrap().is_empty());
         let entries = vec![FileCheckpoint {
             path: "/var/log/a.log".into(),
+            resolved: None,
             dev: 1,
             inode: 2,
             fingerprint: 4,
             fingerprint_len: 5,
             offset: 3,
+            last_seen: Some(1_795_000_000),
         }];
         save(&path, &entries).unwrap();
         assert_eq!(load(&path).unwrap(), entries);
@@ -126,7 +136,7 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, b"hello").unwrap();
         let file = File::open(&path).unwrap();
-        let (short, covered) = fingerprint(&file, FINGERPRINT_BYTES).unwrap();
+        let (short, covered) = fingerprint(&file, DEFAULT_FINGERPRINT_BYTES).unwrap();
         assert_eq!(covered, 5);
         std::fs::write(&path, b"hellO").unwrap();
         assert_ne!(fingerprint(&file, 5).unwrap().0, short);

@@ -26,13 +26,19 @@ impl FramedLine<'_> {
 }
 
 /// Splits a byte stream into lines.
+///
+/// A line longer than the cap is emitted as soon as the cap is reached (its
+/// head, flagged) and the rest of it is skipped up to the next newline: a
+/// binary file or a runaway line neither grows memory nor stalls the input.
 #[derive(Debug)]
 pub struct LineFramer {
     max_line_bytes: usize,
-    /// Kept head of the current, unfinished line (at most the cap).
+    /// Head of the current, unfinished line (below the cap).
     partial: Vec<u8>,
-    /// Bytes of the unfinished line seen so far, kept or cut.
-    partial_len: usize,
+    /// Stream offset of the first byte of `partial`.
+    partial_start: u64,
+    /// Skipping the rest of a line that was cut.
+    skipping: bool,
     /// Stream offset just past the last byte pushed.
     offset: u64,
 }
@@ -44,7 +50,8 @@ impl LineFramer {
         Self {
             max_line_bytes: max_line_bytes.max(1),
             partial: Vec::new(),
-            partial_len: 0,
+            partial_start: offset,
+            skipping: false,
             offset,
         }
     }
@@ -53,60 +60,74 @@ impl LineFramer {
     /// skipped; a trailing `\r` is removed.
     pub fn push(&mut self, data: &[u8], mut emit: impl FnMut(FramedLine<'_>)) {
         let mut rest = data;
-        while let Some(newline) = memchr::memchr(b'\n', rest) {
-            let piece = &rest[..newline];
-            if self.partial_len == 0 && piece.len() <= self.max_line_bytes {
+        loop {
+            let newline = memchr::memchr(b'\n', rest);
+            let piece = &rest[..newline.unwrap_or(rest.len())];
+            if self.skipping {
+                self.skipping = newline.is_none();
+            } else if self.partial.is_empty() && newline.is_some() && piece.len() <= self.max_line_bytes {
                 emit_line(piece, false, self.offset, &mut emit);
-            } else {
-                let start = self.resume_offset();
-                self.keep(piece);
-                let truncated = self.partial_len > self.max_line_bytes;
-                emit_line(&self.partial, truncated, start, &mut emit);
-                self.partial.clear();
-                self.partial_len = 0;
+            } else if !piece.is_empty() || newline.is_some() {
+                if self.partial.is_empty() {
+                    self.partial_start = self.offset;
+                }
+                let room = self.max_line_bytes - self.partial.len();
+                if piece.len() > room {
+                    self.partial.extend_from_slice(&piece[..room]);
+                    emit_line(&self.partial, true, self.partial_start, &mut emit);
+                    self.partial.clear();
+                    self.skipping = newline.is_none();
+                } else {
+                    self.partial.extend_from_slice(piece);
+                    if newline.is_some() {
+                        emit_line(&self.partial, false, self.partial_start, &mut emit);
+                        self.partial.clear();
+                    }
+                }
             }
-            let consumed = newline + 1;
-            self.offset += consumed as u64;
-            rest = &rest[consumed..];
+            match newline {
+                Some(newline) => {
+                    self.offset += newline as u64 + 1;
+                    rest = &rest[newline + 1..];
+                }
+                None => {
+                    self.offset += rest.len() as u64;
+                    return;
+                }
+            }
         }
-        self.keep(rest);
-        self.offset += rest.len() as u64;
     }
 
     /// End of stream: the unfinished line, if any, becomes a line.
     pub fn finish(&mut self, mut emit: impl FnMut(FramedLine<'_>)) {
-        if self.partial_len > 0 {
-            let truncated = self.partial_len > self.max_line_bytes;
-            emit_line(&self.partial, truncated, self.resume_offset(), &mut emit);
+        if !self.partial.is_empty() {
+            emit_line(&self.partial, false, self.partial_start, &mut emit);
             self.partial.clear();
-            self.partial_len = 0;
         }
+        self.skipping = false;
     }
 
     /// Offset of the first byte not yet part of an emitted line: where a
     /// restart must resume.
     pub fn resume_offset(&self) -> u64 {
-        self.offset - self.partial_len as u64
+        if self.partial.is_empty() {
+            self.offset
+        } else {
+            self.partial_start
+        }
     }
 
     /// Bytes read but not yet part of an emitted line.
     pub fn pending_bytes(&self) -> usize {
-        self.partial_len
+        self.partial.len()
     }
 
     /// Forgets the unfinished line; the next byte pushed is at `offset`
     /// (a truncated file, or a rewind).
     pub fn reset(&mut self, offset: u64) {
         self.partial.clear();
-        self.partial_len = 0;
+        self.skipping = false;
         self.offset = offset;
-    }
-
-    fn keep(&mut self, piece: &[u8]) {
-        let room = self.max_line_bytes.saturating_sub(self.partial.len());
-        self.partial
-            .extend_from_slice(&piece[..piece.len().min(room)]);
-        self.partial_len += piece.len();
     }
 }
 
@@ -166,11 +187,27 @@ mod tests {
     fn long_lines_are_cut_and_flagged_not_dropped() {
         let mut framer = LineFramer::new(4, 0);
         let mut out = Vec::new();
-        collect(&mut framer, b"abcdefgh", &mut out);
-        assert_eq!(framer.pending_bytes(), 8);
+        collect(&mut framer, b"ab", &mut out);
+        assert_eq!(framer.pending_bytes(), 2);
+        collect(&mut framer, b"cdefgh", &mut out);
+        // Emitted at the cap, without waiting for the newline.
+        assert_eq!(out, [("abcd".into(), true, 0)]);
+        assert_eq!(framer.pending_bytes(), 0);
         collect(&mut framer, b"ij\nok\n", &mut out);
         assert_eq!(out, [("abcd".into(), true, 0), ("ok".into(), false, 11)]);
-        assert_eq!(framer.pending_bytes(), 0);
         assert_eq!(framer.resume_offset(), 14);
+    }
+
+    #[test]
+    fn a_binary_stream_without_newlines_keeps_flowing_in_bounded_memory() {
+        let mut framer = LineFramer::new(1024, 0);
+        let mut out = Vec::new();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..64 {
+            let chunk: Vec<u8> = (0..4096).map(|_| rng.u8(..).max(1) & 0xF7).collect();
+            collect(&mut framer, &chunk, &mut out);
+            assert!(framer.pending_bytes() <= 1024);
+        }
+        assert!(!out.is_empty() && out.iter().all(|(_, truncated, _)| *truncated));
     }
 }

@@ -5,8 +5,9 @@ pub mod checkpoint;
 pub mod container_log;
 pub mod framing;
 pub mod multiline;
+pub mod kubernetes;
 mod stdin;
-mod tail;
+pub mod tail;
 
 use std::sync::Arc;
 use std::time::Duration;

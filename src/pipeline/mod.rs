@@ -84,6 +84,17 @@ impl Lines {
         });
     }
 
+    /// Appends every line of `other`.
+    pub fn append(&mut self, other: &Lines) {
+        let base = self.buffer.len();
+        self.buffer.extend_from_slice(&other.buffer);
+        self.spans.extend(other.spans.iter().map(|span| LineSpan {
+            start: span.start + base,
+            end: span.end + base,
+            attrs: span.attrs,
+        }));
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.spans.len()

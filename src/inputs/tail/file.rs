@@ -1,0 +1,218 @@
+//! One followed file: its handle (which may be closed while idle), read and
+//! commit positions, decoder state and the batches in flight.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::decoder::LineDecoder;
+use super::discovery::FileId;
+use crate::inputs::checkpoint;
+use crate::pipeline::parse::SourceInfo;
+
+/// A batch holding lines of this file, not yet settled.
+#[derive(Debug)]
+pub struct InFlight {
+    pub batch_id: u64,
+    /// Offset a restart resumes from once this batch is delivered.
+    pub end_offset: u64,
+    pub delivered: Option<bool>,
+}
+
+/// Hash of a file's first bytes, and how many it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub hash: u64,
+    pub len: u64,
+}
+
+impl Fingerprint {
+    pub fn of(file: &File, len: u64) -> std::io::Result<Self> {
+        let (hash, len) = checkpoint::fingerprint(file, len)?;
+        Ok(Self { hash, len })
+    }
+}
+
+#[derive(Debug)]
+pub struct TrackedFile {
+    /// Path as discovered (for container logs, the symlink).
+    pub path: PathBuf,
+    /// Where the file really lives: rotated siblings are looked for there.
+    pub resolved: PathBuf,
+    /// Tag, parser and fixed fields of its events.
+    pub source: Arc<SourceInfo>,
+    /// Closed while idle when descriptors are capped.
+    pub handle: Option<File>,
+    pub read_offset: u64,
+    pub decoder: LineDecoder,
+    pub in_flight: VecDeque<InFlight>,
+    pub committed: u64,
+    /// When the path stopped naming this file (rotation, deletion): from
+    /// then on it is drained, then released.
+    pub rotated_at: Option<Instant>,
+    /// Last time a read returned data.
+    pub last_growth: Instant,
+    pub fingerprint: Fingerprint,
+    /// Undelivered batches in a row; reading pauses a little longer each time.
+    pub consecutive_failures: u32,
+    pub paused_until: Option<Instant>,
+    /// The last read found no more data.
+    pub at_end: bool,
+    /// Worth reading now: written to, newly opened, or cut short by the
+    /// read budget.
+    pub wants_read: bool,
+}
+
+impl TrackedFile {
+    /// Rotated away, and neither the rotation nor the last write is more
+    /// recent than `rotate_wait`: the writer has moved on (it may have been
+    /// quiet before the rename).
+    pub fn writer_is_gone(&self, rotate_wait: std::time::Duration) -> bool {
+        self.rotated_at.is_some_and(|rotated_at| {
+            rotated_at.elapsed() >= rotate_wait && self.last_growth.elapsed() >= rotate_wait
+        })
+    }
+
+    /// Whether everything read was emitted and everything emitted settled.
+    pub fn is_settled(&self) -> bool {
+        self.at_end
+            && self.decoder.resume_offset() == self.read_offset
+            && self.in_flight.is_empty()
+    }
+
+    /// Forgets everything read past `committed` and reads it again after a
+    /// pause: used when a batch was not delivered (at least once beats
+    /// exactly once; the pause keeps a persistent failure from spinning).
+    pub fn rewind_to_committed(&mut self) -> std::io::Result<()> {
+        self.in_flight.clear();
+        self.decoder.reset(self.committed);
+        self.at_end = false;
+        self.wants_read = true;
+        self.consecutive_failures += 1;
+        self.paused_until =
+            Some(Instant::now() + crate::runtime::backoff(self.consecutive_failures));
+        self.read_offset = self.committed;
+        if let Some(handle) = &mut self.handle {
+            handle.seek(SeekFrom::Start(self.committed))?;
+        }
+        Ok(())
+    }
+
+    /// The file was truncated in place (copytruncate): start over at 0.
+    pub fn restart_from_zero(&mut self) {
+        tracing::info!(path = %self.path.display(), "file truncated; reading from the start");
+        self.read_offset = 0;
+        self.decoder.reset(0);
+        self.in_flight.clear();
+        self.committed = 0;
+        // New content, new identity: refreshed as the file is read again.
+        self.fingerprint = Fingerprint { hash: 0, len: 0 };
+        self.at_end = false;
+        self.wants_read = true;
+        if let Some(handle) = &mut self.handle {
+            if let Err(err) = handle.seek(SeekFrom::Start(0)) {
+                tracing::warn!(path = %self.path.display(), error = %err, "cannot seek; reopening");
+                self.handle = None;
+            }
+        }
+    }
+
+    /// copytruncate: the file is now shorter than what was read, or its first
+    /// bytes changed (truncated, then written past the old offset already).
+    pub fn was_truncated(&self, fingerprint_bytes: u64) -> bool {
+        let Some(handle) = &self.handle else {
+            return false;
+        };
+        let Ok(meta) = handle.metadata() else {
+            return false;
+        };
+        if meta.len() < self.read_offset {
+            return true;
+        }
+        self.fingerprint.len > 0
+            && Fingerprint::of(handle, self.fingerprint.len.min(fingerprint_bytes))
+                .is_ok_and(|now| now != self.fingerprint)
+    }
+
+    /// Computes the fingerprint again while it covers fewer bytes than it
+    /// could: a file first seen short gets a stronger identity as it grows.
+    pub fn refresh_fingerprint(&mut self, fingerprint_bytes: u64) {
+        let could_cover = self.read_offset.min(fingerprint_bytes);
+        if self.fingerprint.len < could_cover {
+            if let Some(handle) = &self.handle {
+                if let Ok(fingerprint) = Fingerprint::of(handle, fingerprint_bytes) {
+                    self.fingerprint = fingerprint;
+                }
+            }
+        }
+    }
+
+    /// Moves `committed` over every delivered batch at the front. A failed
+    /// batch stays at the front: nothing after it commits, so a restart
+    /// reads it again.
+    pub fn advance_commit(&mut self) -> bool {
+        let before = self.committed;
+        while let Some(Some(true)) = self.in_flight.front().map(|batch| batch.delivered) {
+            if let Some(batch) = self.in_flight.pop_front() {
+                self.committed = batch.end_offset;
+                self.consecutive_failures = 0;
+            }
+        }
+        self.committed != before
+    }
+
+    /// Opens the file again after it was closed while idle, at the read
+    /// offset. The path may name another file by now (rotation): the file
+    /// is then looked for next to where it lived.
+    pub fn reopen(&mut self, id: FileId) -> std::io::Result<()> {
+        let mut handle = match open_if(&self.path, id)? {
+            Some(handle) => handle,
+            None => match find_sibling(&self.resolved, id) {
+                Some(path) => {
+                    tracing::info!(path = %path.display(), "found rotated file under a new name");
+                    if self.rotated_at.is_none() {
+                        self.rotated_at = Some(Instant::now());
+                    }
+                    self.resolved = path.clone();
+                    File::open(&path)?
+                }
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "file was rotated or removed while closed",
+                    ))
+                }
+            },
+        };
+        handle.seek(SeekFrom::Start(self.read_offset))?;
+        self.handle = Some(handle);
+        Ok(())
+    }
+}
+
+/// Opens `path` if it is still the file `id`.
+fn open_if(path: &Path, id: FileId) -> std::io::Result<Option<File>> {
+    match File::open(path) {
+        Ok(handle) => Ok((FileId::of(&handle.metadata()?) == id).then_some(handle)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Looks for the file `id` in the directory of `near` (a rotation renames
+/// within a directory).
+pub fn find_sibling(near: &Path, id: FileId) -> Option<PathBuf> {
+    let dir = near.parent()?;
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|entry| {
+            entry
+                .metadata()
+                .is_ok_and(|meta| meta.is_file() && FileId::of(&meta) == id)
+        })
+        .map(|entry| entry.path())
+}

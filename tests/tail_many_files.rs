@@ -1,0 +1,120 @@
+//! Fairness: 1,000 files appended round-robin, with fewer descriptors than
+//! files, all keep moving while the writer runs, and all arrive.
+
+mod support;
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::{stop_gracefully, wait_until, Workspace};
+
+const FILES: usize = 1_000;
+/// The writer appends at least this many lines to each file.
+const MIN_ROUNDS: u64 = 20;
+const MAX_OPEN_FILES: usize = 256;
+
+/// Highest round delivered per file (`None`: nothing yet).
+fn progress(data_dir: &Path) -> Vec<Option<u64>> {
+    let mut highest = vec![None; FILES];
+    let Ok(indices) = std::fs::read_dir(data_dir.join("indices")) else {
+        return highest;
+    };
+    for index in indices.flatten() {
+        for day in std::fs::read_dir(index.path()).into_iter().flatten().flatten() {
+            for line in std::fs::read_to_string(day.path()).unwrap_or_default().lines() {
+                let record: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+                let file = record["file"].as_u64().expect("file") as usize;
+                let round = record["round"].as_u64().expect("round");
+                highest[file] = highest[file].max(Some(round));
+            }
+        }
+    }
+    highest
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[test]
+fn a_thousand_files_round_robin_all_progress_and_arrive() {
+    let workspace = Workspace::new();
+    let logs = workspace.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("logs dir");
+    let config = workspace.write(
+        "sluice.yaml",
+        &format!(
+            "data_dir: data\n\
+             inputs:\n  many:\n    type: tail\n    paths: [\"{}/*.log\"]\n    tag: many\n\
+             \x20   files: {{ max_open_files: {MAX_OPEN_FILES} }}\n\
+             sinks:\n  local:\n    type: file\n",
+            logs.display()
+        ),
+    );
+    let mut files: Vec<File> = (0..FILES)
+        .map(|index| File::create(logs.join(format!("app-{index:04}.log"))).expect("create"))
+        .collect();
+    let log = File::create(workspace.path().join("sluice.log")).expect("log");
+    let sluice = workspace.start(&config, Stdio::null(), Stdio::from(log));
+
+    // The writer goes on until told to stop, so the fairness check below
+    // happens while every file is still being appended to.
+    let rounds_written = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let rounds_written = Arc::clone(&rounds_written);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut round = 0;
+            while round < MIN_ROUNDS || !stop.load(Ordering::Acquire) {
+                for (index, file) in files.iter_mut().enumerate() {
+                    writeln!(file, r#"{{"file":{index},"round":{round},"message":"tick"}}"#)
+                        .expect("append");
+                }
+                round += 1;
+                rounds_written.store(round, Ordering::Release);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            round
+        })
+    };
+
+    wait_until(Duration::from_secs(120), "the writer to get going", || {
+        rounds_written.load(Ordering::Acquire) >= MIN_ROUNDS
+    });
+    let half = MIN_ROUNDS / 2;
+    wait_until(
+        Duration::from_secs(120),
+        &format!("every file to be read past round {half} while all are written to"),
+        || {
+            progress(&workspace.data_dir())
+                .iter()
+                .all(|round| round.is_some_and(|round| round >= half))
+        },
+    );
+    stop.store(true, Ordering::Release);
+    let rounds = writer.join().expect("writer");
+    wait_until(Duration::from_secs(120), "every line of every file", || {
+        progress(&workspace.data_dir())
+            .iter()
+            .all(|round| *round == Some(rounds - 1))
+    });
+    let peak = peak_rss_kib(sluice.id());
+    stop_gracefully(sluice);
+    let lines = workspace.indexed_lines().len();
+    println!(
+        "many files: {FILES} files x {rounds} rounds, {lines} lines delivered, \
+         max_open_files {MAX_OPEN_FILES}, peak RSS {} KiB",
+        peak.map_or("unknown".to_owned(), |kib| kib.to_string())
+    );
+    assert_eq!(lines as u64, FILES as u64 * rounds, "no line lost or repeated");
+}
