@@ -18,7 +18,7 @@ use crate::config::{
 };
 pub use crate::inputs::tail::TailSettings;
 use crate::inputs::kubernetes::{KubernetesSettings, OwnPod, PathMetadata, TagTemplate};
-use crate::inputs::multiline::{MultilineError, MultilineRules};
+use crate::inputs::multiline::{self, MultilineError, MultilineRules};
 use crate::inputs::tail::FileSelector;
 use crate::pipeline::parse::{LineParser, SourceInfo};
 use crate::pipeline::{DefaultRoute, Pipeline};
@@ -473,9 +473,9 @@ impl Builder<'_> {
                 match MultilineRules::new(
                     start.as_ref().map(|start| start.value.as_str()),
                     continue_pattern.as_ref().map(|pattern| pattern.value.as_str()),
-                    500,
-                    1 << 20,
-                    Duration::from_secs(1),
+                    multiline::DEFAULT_MAX_LINES,
+                    multiline::DEFAULT_MAX_BYTES,
+                    multiline::DEFAULT_FLUSH_AFTER,
                 ) {
                     Ok(rules) => rules,
                     Err(err) => {
@@ -483,9 +483,13 @@ impl Builder<'_> {
                             MultilineError::Regex { which: "start", .. } => start.as_ref(),
                             _ => continue_pattern.as_ref(),
                         };
+                        let message = match std::error::Error::source(&err) {
+                            Some(cause) => format!("{err}: {cause}"),
+                            None => err.to_string(),
+                        };
                         let diagnostic = match at {
-                            Some(at) => self.file.error_at(at, err.to_string()),
-                            None => self.file.error_at(config, err.to_string()),
+                            Some(at) => self.file.error_at(at, message),
+                            None => self.file.error_at(config, message),
                         };
                         self.error(diagnostic);
                         return None;
