@@ -16,10 +16,10 @@ use sluice_sinks::{FileSinkConfig, IndexTemplate};
 use crate::config::{
     FileHandling, InputConfig, LoadedConfig, MultilineConfig, PipelineConfig, SinkConfig,
 };
-pub use crate::inputs::tail::TailSettings;
 use crate::inputs::kubernetes::{KubernetesSettings, OwnPod, PathMetadata, TagTemplate};
 use crate::inputs::multiline::{self, MultilineError, MultilineRules};
 use crate::inputs::tail::FileSelector;
+pub use crate::inputs::tail::TailSettings;
 use crate::pipeline::parse::{LineParser, SourceInfo};
 use crate::pipeline::{DefaultRoute, Pipeline};
 
@@ -440,7 +440,11 @@ impl Builder<'_> {
         let config = config?;
         let multiline = &config.value;
         let flush_after = multiline.flush_ms.map(Duration::from_millis);
-        let rules = match (&multiline.preset, &multiline.start, &multiline.continue_pattern) {
+        let rules = match (
+            &multiline.preset,
+            &multiline.start,
+            &multiline.continue_pattern,
+        ) {
             (Some(preset), None, None) => match MultilineRules::preset(&preset.value) {
                 Some(rules) => rules,
                 None => {
@@ -472,7 +476,9 @@ impl Builder<'_> {
             (None, start, continue_pattern) => {
                 match MultilineRules::new(
                     start.as_ref().map(|start| start.value.as_str()),
-                    continue_pattern.as_ref().map(|pattern| pattern.value.as_str()),
+                    continue_pattern
+                        .as_ref()
+                        .map(|pattern| pattern.value.as_str()),
                     multiline::DEFAULT_MAX_LINES,
                     multiline::DEFAULT_MAX_BYTES,
                     multiline::DEFAULT_FLUSH_AFTER,

@@ -25,8 +25,15 @@ fn progress(data_dir: &Path) -> Vec<Option<u64>> {
         return highest;
     };
     for index in indices.flatten() {
-        for day in std::fs::read_dir(index.path()).into_iter().flatten().flatten() {
-            for line in std::fs::read_to_string(day.path()).unwrap_or_default().lines() {
+        for day in std::fs::read_dir(index.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for line in std::fs::read_to_string(day.path())
+                .unwrap_or_default()
+                .lines()
+            {
                 let record: serde_json::Value = serde_json::from_str(line).expect("JSON line");
                 let file = record["file"].as_u64().expect("file") as usize;
                 let round = record["round"].as_u64().expect("round");
@@ -77,8 +84,11 @@ fn a_thousand_files_round_robin_all_progress_and_arrive() {
             let mut round = 0;
             while round < MIN_ROUNDS || !stop.load(Ordering::Acquire) {
                 for (index, file) in files.iter_mut().enumerate() {
-                    writeln!(file, r#"{{"file":{index},"round":{round},"message":"tick"}}"#)
-                        .expect("append");
+                    writeln!(
+                        file,
+                        r#"{{"file":{index},"round":{round},"message":"tick"}}"#
+                    )
+                    .expect("append");
                 }
                 round += 1;
                 rounds_written.store(round, Ordering::Release);
@@ -116,5 +126,9 @@ fn a_thousand_files_round_robin_all_progress_and_arrive() {
          max_open_files {MAX_OPEN_FILES}, peak RSS {} KiB",
         peak.map_or("unknown".to_owned(), |kib| kib.to_string())
     );
-    assert_eq!(lines as u64, FILES as u64 * rounds, "no line lost or repeated");
+    assert_eq!(
+        lines as u64,
+        FILES as u64 * rounds,
+        "no line lost or repeated"
+    );
 }

@@ -65,7 +65,10 @@ impl LineFramer {
             let piece = &rest[..newline.unwrap_or(rest.len())];
             if self.skipping {
                 self.skipping = newline.is_none();
-            } else if self.partial.is_empty() && newline.is_some() && piece.len() <= self.max_line_bytes {
+            } else if self.partial.is_empty()
+                && newline.is_some()
+                && piece.len() <= self.max_line_bytes
+            {
                 emit_line(piece, false, self.offset, &mut emit);
             } else if !piece.is_empty() || newline.is_some() {
                 if self.partial.is_empty() {

@@ -14,13 +14,7 @@ use super::container_log::{container_log_meta, ContainerLogMeta};
 use crate::pipeline::parse::SourceInfo;
 
 /// Placeholders a tag template may use.
-pub const TAG_PLACEHOLDERS: &[&str] = &[
-    "namespace",
-    "pod",
-    "pod_uid",
-    "container",
-    "container_id",
-];
+pub const TAG_PLACEHOLDERS: &[&str] = &["namespace", "pod", "pod_uid", "container", "container_id"];
 
 /// A tag with `{placeholder}`s, checked when the config is loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,7 +220,9 @@ mod tests {
     fn tag_template_errors_name_the_problem() {
         let err = TagTemplate::parse("kube.{nspace}").unwrap_err();
         assert!(err.starts_with("unknown placeholder `{nspace}`"), "{err}");
-        assert!(TagTemplate::parse("kube.{pod").unwrap_err().contains("unclosed"));
+        assert!(TagTemplate::parse("kube.{pod")
+            .unwrap_err()
+            .contains("unclosed"));
     }
 
     #[test]

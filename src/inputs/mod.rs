@@ -4,8 +4,8 @@
 pub mod checkpoint;
 pub mod container_log;
 pub mod framing;
-pub mod multiline;
 pub mod kubernetes;
+pub mod multiline;
 mod stdin;
 pub mod tail;
 

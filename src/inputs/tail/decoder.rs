@@ -141,7 +141,9 @@ impl LineDecoder {
             ..
         } = &self.envelope
         {
-            offset = merger.pending_start().map_or(offset, |start| start.min(offset));
+            offset = merger
+                .pending_start()
+                .map_or(offset, |start| start.min(offset));
         }
         for aggregator in self.aggregators.iter().flatten() {
             offset = aggregator
@@ -180,7 +182,9 @@ fn unwrap_envelope(envelope: &mut Envelope, line: FramedLine<'_>, stage: &mut Jo
             }
             match merger {
                 Some(merger) => {
-                    merger.push(line, |bytes, attrs, offset| stage.push(bytes, attrs, offset));
+                    merger.push(line, |bytes, attrs, offset| {
+                        stage.push(bytes, attrs, offset)
+                    });
                 }
                 None => {
                     let attrs = LineAttrs {

@@ -223,16 +223,16 @@ impl DirectoryWatcher {
     pub fn watch_parent_of(&mut self, file: &Path) {
         if let Some(parent) = file.parent() {
             if !self.watched.contains(parent) {
-                self.watch(&parent.to_path_buf(), RecursiveMode::NonRecursive);
+                self.watch(parent, RecursiveMode::NonRecursive);
             }
         }
     }
 
-    fn watch(&mut self, dir: &PathBuf, mode: RecursiveMode) {
+    fn watch(&mut self, dir: &Path, mode: RecursiveMode) {
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
-            dir.clone()
+            dir.to_path_buf()
         };
         match self.watcher.watch(&dir, mode) {
             Ok(()) => {
@@ -267,7 +267,14 @@ mod tests {
         let mut names: Vec<String> = selector
             .discover()
             .into_iter()
-            .map(|found| found.path.file_name().unwrap().to_string_lossy().into_owned())
+            .map(|found| {
+                found
+                    .path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         names.sort();
         assert_eq!(names, ["app.log", "other.zst"]);

@@ -78,9 +78,7 @@ impl TrackedFile {
 
     /// Whether everything read was emitted and everything emitted settled.
     pub fn is_settled(&self) -> bool {
-        self.at_end
-            && self.decoder.resume_offset() == self.read_offset
-            && self.in_flight.is_empty()
+        self.at_end && self.decoder.resume_offset() == self.read_offset && self.in_flight.is_empty()
     }
 
     /// Forgets everything read past `committed` and reads it again after a

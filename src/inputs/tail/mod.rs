@@ -236,7 +236,8 @@ impl Tailer {
                 file.wants_read = true;
             }
         }
-        self.ignored.retain(|id| current.values().any(|found| found == id));
+        self.ignored
+            .retain(|id| current.values().any(|found| found == id));
         for found in found {
             if self.ignored.contains(&found.id) {
                 continue;
@@ -283,7 +284,15 @@ impl Tailer {
         match self.open_at_start(&found) {
             Ok((handle, start, fingerprint)) => {
                 tracing::info!(path = %found.path.display(), offset = start, "following file");
-                self.track(found.id, found.path, resolved, source, Some(handle), start, fingerprint);
+                self.track(
+                    found.id,
+                    found.path,
+                    resolved,
+                    source,
+                    Some(handle),
+                    start,
+                    fingerprint,
+                );
             }
             Err(err) => {
                 tracing::warn!(path = %found.path.display(), error = %err, "cannot open file")
@@ -413,11 +422,22 @@ impl Tailer {
                 hash: entry.fingerprint,
                 len: entry.fingerprint_len,
             };
-            let unchanged = Fingerprint::of(&handle, entry.fingerprint_len).is_ok_and(|now| now == saved);
+            let unchanged =
+                Fingerprint::of(&handle, entry.fingerprint_len).is_ok_and(|now| now == saved);
             let len = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
-            if !unchanged || entry.offset > len || handle.seek(SeekFrom::Start(entry.offset)).is_err() {
+            // Same inode next to the old name but other first bytes, or
+            // shorter than the offset: truncated while we were away. Read it
+            // all: duplicates are better than loss.
+            let start = if unchanged && entry.offset <= len {
+                entry.offset
+            } else {
+                0
+            };
+            if handle.seek(SeekFrom::Start(start)).is_err() {
                 continue;
             }
+            let fingerprint =
+                Fingerprint::of(&handle, self.settings.fingerprint_bytes).unwrap_or(saved);
             let source = match &self.settings.containers {
                 None => Arc::clone(&self.source),
                 Some(containers) => match containers.source_for(&self.source, &entry.path, &path) {
@@ -425,8 +445,16 @@ impl Tailer {
                     Err(_) => continue,
                 },
             };
-            tracing::info!(path = %path.display(), offset = entry.offset, "finishing a file rotated while sluice was down");
-            self.track(id, entry.path.clone(), path, source, Some(handle), entry.offset, saved);
+            tracing::info!(path = %path.display(), offset = start, "finishing a file rotated while sluice was down");
+            self.track(
+                id,
+                entry.path.clone(),
+                path,
+                source,
+                Some(handle),
+                start,
+                fingerprint,
+            );
             if let Some(file) = self.files.get_mut(&id) {
                 file.rotated_at = Some(Instant::now());
             }
@@ -465,7 +493,11 @@ impl Tailer {
     /// Marks files the watcher saw written to.
     fn mark_written(&mut self) {
         for path in self.changes.take_written() {
-            if let Some(file) = self.by_path.get(&path).and_then(|id| self.files.get_mut(id)) {
+            if let Some(file) = self
+                .by_path
+                .get(&path)
+                .and_then(|id| self.files.get_mut(id))
+            {
                 file.wants_read = true;
             }
         }
@@ -479,7 +511,11 @@ impl Tailer {
         }
         let now = Instant::now();
         let count = self.order.len();
-        self.cursor = if count == 0 { 0 } else { (self.cursor + 1) % count };
+        self.cursor = if count == 0 {
+            0
+        } else {
+            (self.cursor + 1) % count
+        };
         let mut more = false;
         for step in 0..count {
             let id = self.order[(self.cursor + step) % count];
@@ -489,7 +525,10 @@ impl Tailer {
             let due = full_pass
                 || file.wants_read
                 || (file.rotated_at.is_some() && !file.at_end)
-                || file.decoder.next_deadline().is_some_and(|deadline| deadline <= now);
+                || file
+                    .decoder
+                    .next_deadline()
+                    .is_some_and(|deadline| deadline <= now);
             if due {
                 more |= self.read_file(id).await?;
             }
@@ -507,12 +546,19 @@ impl Tailer {
         let Some(file) = self.files.get_mut(&id) else {
             return Ok(false);
         };
-        if file.paused_until.is_some_and(|until| Instant::now() < until) {
+        if file
+            .paused_until
+            .is_some_and(|until| Instant::now() < until)
+        {
             return Ok(false);
         }
         file.wants_read = false;
         if file.rotated_at.is_none()
-            && file.handle.as_ref().and_then(|handle| handle.metadata().ok()).is_some_and(|meta| meta.len() < file.read_offset)
+            && file
+                .handle
+                .as_ref()
+                .and_then(|handle| handle.metadata().ok())
+                .is_some_and(|meta| meta.len() < file.read_offset)
         {
             file.restart_from_zero();
             self.checkpoint_dirty = true;
@@ -555,7 +601,8 @@ impl Tailer {
             budget -= read;
             file.read_offset += read as u64;
             file.refresh_fingerprint(fingerprint_bytes);
-            file.decoder.push(&self.read_buffer[..read], now, &mut lines);
+            file.decoder
+                .push(&self.read_buffer[..read], now, &mut lines);
             if self.context.limits.is_full(&lines) {
                 self.add_to_batch(id, std::mem::take(&mut lines)).await?;
             }
@@ -577,13 +624,20 @@ impl Tailer {
             Some(_) => {}
             None => return false,
         }
-        let open = self.files.values().filter(|file| file.handle.is_some()).count();
+        let open = self
+            .files
+            .values()
+            .filter(|file| file.handle.is_some())
+            .count();
         if open >= self.settings.max_open_files {
             let victim = self
                 .files
                 .iter()
                 .filter(|(other, file)| {
-                    **other != id && file.handle.is_some() && file.rotated_at.is_none() && file.at_end
+                    **other != id
+                        && file.handle.is_some()
+                        && file.rotated_at.is_none()
+                        && file.at_end
                 })
                 .min_by_key(|(_, file)| file.last_growth)
                 .map(|(other, _)| *other);
