@@ -429,6 +429,7 @@ impl Builder<'_> {
             close_idle_after: Duration::from_secs(files.close_idle_after_secs),
             forget_after: Duration::from_secs(files.forget_after_secs),
             scan_interval: Duration::from_millis(files.scan_interval_ms.max(10)),
+            checkpoint_interval: Duration::from_millis(files.checkpoint_interval_ms),
             containers: None,
         }
     }

@@ -61,7 +61,7 @@ fn unknown_key_inside_an_input_points_at_that_key() {
     let config = "inputs:\n  app:\n    type: tail\n    paths: [x.log]\n    pathz: [y]\nsinks:\n  local:\n    type: file\n";
     assert_eq!(
         headlines("validate", &[("sluice.yaml", config)]),
-        ["sluice.yaml:5:5: unknown field `pathz`, expected one of paths, exclude, tag, parser, time_key, read_from, max_line_bytes"]
+        ["sluice.yaml:5:5: unknown field `pathz`, expected one of paths, exclude, tag, parser, time_key, read_from, max_line_bytes, multiline, files"]
     );
 }
 

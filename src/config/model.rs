@@ -159,6 +159,9 @@ pub struct FileHandling {
     pub forget_after_secs: u64,
     /// A full scan this often, besides the filesystem watcher.
     pub scan_interval_ms: u64,
+    /// Acknowledged progress is written at most this often: after a crash,
+    /// lines delivered within this window are read again.
+    pub checkpoint_interval_ms: u64,
 }
 
 impl Default for FileHandling {
@@ -170,6 +173,7 @@ impl Default for FileHandling {
             close_idle_after_secs: 300,
             forget_after_secs: 86_400,
             scan_interval_ms: 1_000,
+            checkpoint_interval_ms: 50,
         }
     }
 }

@@ -53,7 +53,6 @@ use file::{find_sibling, Fingerprint, InFlight, TrackedFile};
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// Per file per pass, so one busy file cannot starve the others.
 const READ_BUDGET_BYTES: usize = 4 * 1024 * 1024;
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Settings of one tailing input.
 #[derive(Debug, Clone)]
@@ -80,6 +79,8 @@ pub struct TailSettings {
     pub forget_after: Duration,
     /// Full scans this often, whatever the watcher says.
     pub scan_interval: Duration,
+    /// Checkpoint writes at most this often.
+    pub checkpoint_interval: Duration,
     /// The `kubernetes` input: per-file tags and metadata.
     pub containers: Option<Arc<KubernetesSettings>>,
 }
@@ -790,7 +791,7 @@ impl Tailer {
             }
         }
         if self.checkpoint_dirty {
-            wake = wake.min(self.last_checkpoint + CHECKPOINT_INTERVAL);
+            wake = wake.min(self.last_checkpoint + self.settings.checkpoint_interval);
         }
         wake.max(Instant::now() + Duration::from_millis(5))
     }
@@ -813,7 +814,7 @@ impl Tailer {
 
     fn checkpoint_if_due(&mut self, force: bool) {
         if !self.checkpoint_dirty
-            || (!force && self.last_checkpoint.elapsed() < CHECKPOINT_INTERVAL)
+            || (!force && self.last_checkpoint.elapsed() < self.settings.checkpoint_interval)
         {
             return;
         }

@@ -101,6 +101,7 @@ impl Harness {
             close_idle_after: Duration::from_secs(300),
             forget_after: Duration::from_secs(3600),
             scan_interval: Duration::from_millis(50),
+            checkpoint_interval: Duration::from_millis(50),
             containers: None,
         };
         let source = Arc::new(SourceInfo {
@@ -131,7 +132,10 @@ impl Harness {
         // existed is open, and the model may delete or rename it.
         let deadline = Instant::now() + Duration::from_secs(10);
         while checkpoint_inode(&checkpoint) == previous {
-            assert!(Instant::now() < deadline, "the tailer never wrote its first checkpoint");
+            assert!(
+                Instant::now() < deadline,
+                "the tailer never wrote its first checkpoint"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
