@@ -17,7 +17,7 @@ use crate::config::{
     FileHandling, InputConfig, LoadedConfig, MultilineConfig, PipelineConfig, SinkConfig,
 };
 use crate::inputs::kubernetes::{KubernetesSettings, OwnPod, PathMetadata, TagTemplate};
-use crate::inputs::multiline::{self, MultilineError, MultilineRules};
+use crate::inputs::multiline::{self, MultilineRules};
 use crate::inputs::tail::FileSelector;
 pub use crate::inputs::tail::TailSettings;
 use crate::pipeline::parse::{LineParser, SourceInfo};
@@ -314,7 +314,7 @@ impl Builder<'_> {
                         selector,
                         read_from: *read_from,
                         max_line_bytes: self.line_cap(input, *max_line_bytes),
-                        multiline: self.multiline(multiline.as_ref()),
+                        multiline: self.multiline(input, multiline.as_ref()),
                         containers: None,
                         ..self.file_settings(input, &config.data_dir, name, files)
                     })
@@ -367,7 +367,7 @@ impl Builder<'_> {
                         selector,
                         read_from: *read_from,
                         max_line_bytes: self.line_cap(input, *max_line_bytes),
-                        multiline: self.multiline(multiline.as_ref()),
+                        multiline: self.multiline(input, multiline.as_ref()),
                         containers: Some(Arc::new(containers)),
                         ..self.file_settings(input, &config.data_dir, name, files)
                     })
@@ -434,81 +434,58 @@ impl Builder<'_> {
         }
     }
 
+    /// Compiles `multiline:`. Values inside a tagged input carry no
+    /// location, so errors point at the `multiline` value.
     fn multiline(
         &mut self,
+        input: &Spanned<InputConfig>,
         config: Option<&Spanned<MultilineConfig>>,
     ) -> Option<Arc<MultilineRules>> {
-        let config = config?;
-        let multiline = &config.value;
+        let multiline = &config?.value;
         let flush_after = multiline.flush_ms.map(Duration::from_millis);
-        let rules = match (
+        let compiled = match (
             &multiline.preset,
             &multiline.start,
             &multiline.continue_pattern,
         ) {
-            (Some(preset), None, None) => match MultilineRules::preset(&preset.value) {
-                Some(rules) => rules,
-                None => {
-                    self.error(self.file.error_at(
-                        preset,
-                        format!(
-                            "unknown multiline preset `{}`; available: {}",
-                            preset.value,
-                            MultilineRules::PRESETS.join(", ")
-                        ),
-                    ));
-                    return None;
-                }
-            },
-            (Some(preset), _, _) => {
-                self.error(self.file.error_at(
-                    preset,
-                    "a multiline `preset` cannot be combined with `start` or `continue`",
-                ));
-                return None;
+            (Some(preset), None, None) => MultilineRules::preset(&preset.value).ok_or_else(|| {
+                format!(
+                    "unknown multiline preset `{}`; available: {}",
+                    preset.value,
+                    MultilineRules::PRESETS.join(", ")
+                )
+            }),
+            (Some(_), _, _) => {
+                Err("a multiline `preset` cannot be combined with `start` or `continue`".to_owned())
             }
-            (None, None, None) => {
-                self.error(self.file.error_at(
-                    config,
-                    "`multiline` needs a `preset`, a `start` regex or a `continue` regex",
-                ));
-                return None;
-            }
-            (None, start, continue_pattern) => {
-                match MultilineRules::new(
-                    start.as_ref().map(|start| start.value.as_str()),
-                    continue_pattern
-                        .as_ref()
-                        .map(|pattern| pattern.value.as_str()),
-                    multiline::DEFAULT_MAX_LINES,
-                    multiline::DEFAULT_MAX_BYTES,
-                    multiline::DEFAULT_FLUSH_AFTER,
-                ) {
-                    Ok(rules) => rules,
-                    Err(err) => {
-                        let at = match &err {
-                            MultilineError::Regex { which: "start", .. } => start.as_ref(),
-                            _ => continue_pattern.as_ref(),
-                        };
-                        let message = match std::error::Error::source(&err) {
-                            Some(cause) => format!("{err}: {cause}"),
-                            None => err.to_string(),
-                        };
-                        let diagnostic = match at {
-                            Some(at) => self.file.error_at(at, message),
-                            None => self.file.error_at(config, message),
-                        };
-                        self.error(diagnostic);
-                        return None;
-                    }
-                }
-            }
+            (None, None, None) => Err(
+                "`multiline` needs a `preset`, a `start` regex or a `continue` regex".to_owned(),
+            ),
+            (None, start, continue_pattern) => MultilineRules::new(
+                start.as_ref().map(|start| start.value.as_str()),
+                continue_pattern
+                    .as_ref()
+                    .map(|pattern| pattern.value.as_str()),
+                multiline::DEFAULT_MAX_LINES,
+                multiline::DEFAULT_MAX_BYTES,
+                multiline::DEFAULT_FLUSH_AFTER,
+            )
+            .map_err(|err| match std::error::Error::source(&err) {
+                Some(cause) => format!("{err}: {cause}"),
+                None => err.to_string(),
+            }),
         };
-        Some(Arc::new(rules.with_limits(
-            multiline.max_lines,
-            multiline.max_bytes,
-            flush_after,
-        )))
+        match compiled {
+            Ok(rules) => Some(Arc::new(rules.with_limits(
+                multiline.max_lines,
+                multiline.max_bytes,
+                flush_after,
+            ))),
+            Err(message) => {
+                self.error(self.file.error_at_key(input, "multiline", message));
+                None
+            }
+        }
     }
 
     fn line_cap(&mut self, input: &Spanned<InputConfig>, configured: Option<usize>) -> usize {

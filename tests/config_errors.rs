@@ -169,3 +169,32 @@ fn clean_config_validates() {
         "configuration OK: 1 input(s), 1 sink(s), 0 warning(s)\n"
     );
 }
+
+#[test]
+fn file_input_mistakes_point_at_the_offending_value() {
+    let config = "inputs:\n  app:\n    type: tail\n    paths: [\"/tmp/*.log\"]\n    multiline: { start: '^(\\d+' }\n  java:\n    type: tail\n    paths: [\"/tmp/*.log\"]\n    multiline: { preset: cobol }\n  pods:\n    type: kubernetes\n    tag: \"kube.{namespace}.{podname}\"\nsinks:\n  local:\n    type: file\n";
+    assert_eq!(
+        headlines("validate", &[("sluice.yaml", config)]),
+        [
+            "sluice.yaml:5:16: invalid multiline `start` pattern: regex parse error:",
+            "sluice.yaml:9:16: unknown multiline preset `cobol`; available: java, python, go",
+            "sluice.yaml:12:10: unknown placeholder `{podname}` in tag template; available: {namespace}, {pod}, {pod_uid}, {container}, {container_id}",
+        ]
+    );
+}
+
+#[test]
+fn the_daemonset_config_in_deploy_validates() {
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes/base/sluice.yaml");
+    let output = support::sluice()
+        .args(["validate", "-c"])
+        .arg(&config)
+        .output()
+        .expect("run sluice validate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -260,6 +260,9 @@ impl Tailer {
             self.recover_rotated_while_down();
         }
         self.first_scan = false;
+        if self.retained.iter().any(|entry| self.is_expired(entry)) {
+            self.checkpoint_dirty = true;
+        }
         self.check_truncation_and_idle();
         self.rebuild_index();
     }
@@ -819,10 +822,11 @@ impl Tailer {
             return;
         }
         let now = chrono::Utc::now().timestamp();
-        let forget_before =
-            now - i64::try_from(self.settings.forget_after.as_secs()).unwrap_or(i64::MAX);
-        self.retained
-            .retain(|entry| entry.last_seen.unwrap_or(now) >= forget_before);
+        let retained = std::mem::take(&mut self.retained);
+        self.retained = retained
+            .into_iter()
+            .filter(|entry| !self.is_expired(entry))
+            .collect();
         let mut entries: Vec<FileCheckpoint> = self
             .files
             .iter()
@@ -841,6 +845,16 @@ impl Tailer {
             }
             Err(err) => tracing::error!(error = %err, "writing checkpoint failed; will retry"),
         }
+    }
+}
+
+impl Tailer {
+    /// An entry of a file not followed for longer than `forget_after`.
+    fn is_expired(&self, entry: &FileCheckpoint) -> bool {
+        let forget_after = i64::try_from(self.settings.forget_after.as_secs()).unwrap_or(i64::MAX);
+        entry
+            .last_seen
+            .is_some_and(|seen| chrono::Utc::now().timestamp().saturating_sub(seen) > forget_after)
     }
 }
 
