@@ -10,7 +10,10 @@
 //! Settings come from the environment because `cargo bench` passes its own
 //! arguments (`--bench`, filters), which this harness ignores:
 //! - `SLUICE_BENCH_LINES`: workload size in events (default 1,000,000);
-//! - `SLUICE_BENCH_RUNS`: how many times to run sluice over it (default 1).
+//! - `SLUICE_BENCH_RUNS`: how many times to run sluice over it (default 1);
+//! - `SLUICE_BENCH_INPUT`: `stdin` (default) or `tail`. With `tail`, sluice
+//!   follows the workload file instead, and the clock stops when its
+//!   checkpoint reaches the end of the file (every event acknowledged).
 //!
 //! The workload is cached as `target/bench-data/throughput-workload.ndjson`
 //! and regenerated only when its line count differs, so delete it after
@@ -64,11 +67,15 @@ fn run_benchmark() -> Result<(), String> {
 
     let mut results = Vec::new();
     for run in 1..=settings.runs {
-        let result = bench_once(binary, &workload, &card_set)?;
+        let result = bench_once(binary, &workload, &card_set, settings.input)?;
+        let input = match settings.input {
+            InputKind::Stdin => "stdin",
+            InputKind::Tail => "tail",
+        };
         let label = if settings.runs == 1 {
-            String::new()
+            format!(" ({input})")
         } else {
-            format!(" (run {run}/{})", settings.runs)
+            format!(" ({input}, run {run}/{})", settings.runs)
         };
         print_report(&label, &workload, &result);
         results.push(result);
@@ -83,13 +90,31 @@ fn run_benchmark() -> Result<(), String> {
 struct Settings {
     lines: u64,
     runs: u64,
+    input: InputKind,
+}
+
+/// How the workload reaches sluice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InputKind {
+    Stdin,
+    Tail,
 }
 
 impl Settings {
     fn from_env() -> Result<Self, String> {
+        let input = match std::env::var("SLUICE_BENCH_INPUT").as_deref() {
+            Err(_) | Ok("stdin") => InputKind::Stdin,
+            Ok("tail") => InputKind::Tail,
+            Ok(other) => {
+                return Err(format!(
+                    "SLUICE_BENCH_INPUT must be stdin or tail, got {other:?}"
+                ))
+            }
+        };
         Ok(Self {
             lines: positive_env("SLUICE_BENCH_LINES", DEFAULT_LINES)?,
             runs: positive_env("SLUICE_BENCH_RUNS", DEFAULT_RUNS)?,
+            input,
         })
     }
 }
@@ -791,6 +816,7 @@ fn bench_once(
     binary: &Path,
     workload: &Workload,
     cards: &HashSet<&[u8]>,
+    input: InputKind,
 ) -> Result<RunResult, String> {
     // Next to the workload rather than in /tmp: /tmp is often a small tmpfs,
     // and the output is as large as the input.
@@ -798,7 +824,7 @@ fn bench_once(
         .prefix("throughput-run-")
         .tempdir_in(bench_data_dir())
         .expect("creating a temporary run directory under target/bench-data");
-    match run_and_verify(binary, workload, cards, work_dir.path()) {
+    match run_and_verify(binary, workload, cards, work_dir.path(), input) {
         Ok(result) => Ok(result),
         Err(message) => {
             let kept = work_dir.keep();
@@ -812,10 +838,20 @@ fn run_and_verify(
     workload: &Workload,
     cards: &HashSet<&[u8]>,
     work_dir: &Path,
+    input: InputKind,
 ) -> Result<RunResult, String> {
-    let config = write_config(work_dir);
+    let config = write_config(work_dir, &workload.path, input);
     let stderr_path = work_dir.join("sluice.stderr");
-    let (wall, usage) = run_sluice(binary, &config, &workload.path, &stderr_path)?;
+    let (wall, usage) = match input {
+        InputKind::Stdin => run_sluice(binary, &config, &workload.path, &stderr_path)?,
+        InputKind::Tail => run_sluice_tailing(
+            binary,
+            &config,
+            workload,
+            &work_dir.join("data"),
+            &stderr_path,
+        )?,
+    };
 
     let files = ndjson_files(&work_dir.join("data").join("indices"));
     let output = scan_files(&files, cards);
@@ -842,7 +878,7 @@ fn run_and_verify(
     })
 }
 
-fn write_config(work_dir: &Path) -> PathBuf {
+fn write_config(work_dir: &Path, workload: &Path, input: InputKind) -> PathBuf {
     let data_dir = work_dir.join("data");
     fs::create_dir_all(&data_dir)
         .unwrap_or_else(|err| panic!("cannot create {}: {err}", data_dir.display()));
@@ -851,12 +887,20 @@ fn write_config(work_dir: &Path) -> PathBuf {
         .expect("the temporary directory path is UTF-8");
     // A JSON string is also a YAML double-quoted scalar: any path is safe.
     let data_dir = serde_json::to_string(data_dir).expect("a string serialises to JSON");
+    let input = match input {
+        InputKind::Stdin => "type: stdin".to_owned(),
+        InputKind::Tail => format!(
+            "type: tail\n    paths: [{}]",
+            serde_json::to_string(&workload.to_string_lossy())
+                .expect("a string serialises to JSON")
+        ),
+    };
     let config = format!(
         "\
 data_dir: {data_dir}
 inputs:
   bench:
-    type: stdin
+    {input}
     tag: claude.application
     parser: json
 rules: [\"builtin:pii\", \"builtin:secrets\"]
@@ -898,6 +942,57 @@ fn run_sluice(
     let (status, usage) = wait_with_usage(child.id())?;
     let wall = started.elapsed();
 
+    if !status.success() {
+        return Err(format!(
+            "sluice run failed ({status})\n{}",
+            stderr_tail(stderr_path)
+        ));
+    }
+    Ok((wall, usage))
+}
+
+/// Runs `sluice run` following the workload file; the clock stops when the
+/// checkpoint has reached the end of the file, then sluice gets SIGTERM.
+fn run_sluice_tailing(
+    binary: &Path,
+    config: &Path,
+    workload: &Workload,
+    data_dir: &Path,
+    stderr_path: &Path,
+) -> Result<(Duration, ProcessUsage), String> {
+    let stderr = File::create(stderr_path)
+        .unwrap_or_else(|err| panic!("cannot create {}: {err}", stderr_path.display()));
+    let checkpoint = data_dir.join("checkpoints").join("bench.json");
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .arg("run")
+        .arg("-c")
+        .arg(config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|err| format!("cannot start {}: {err}", binary.display()))?;
+    let wall = loop {
+        if child.try_wait().ok().flatten().is_some() {
+            return Err(format!(
+                "sluice exited while tailing\n{}",
+                stderr_tail(stderr_path)
+            ));
+        }
+        let offset = fs::read(&checkpoint)
+            .ok()
+            .and_then(|text| serde_json::from_slice::<serde_json::Value>(&text).ok())
+            .and_then(|saved| saved["files"][0]["offset"].as_u64());
+        if offset == Some(workload.bytes) {
+            break started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let pid = libc::pid_t::try_from(child.id()).expect("a child pid fits in pid_t");
+    // SAFETY: kill(2) on our own unreaped child with a valid signal.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let (status, usage) = wait_with_usage(child.id())?;
     if !status.success() {
         return Err(format!(
             "sluice run failed ({status})\n{}",
