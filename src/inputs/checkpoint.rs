@@ -37,6 +37,10 @@ pub struct FileCheckpoint {
 /// Leading bytes that identify a file, unless configured otherwise.
 pub const DEFAULT_FINGERPRINT_BYTES: u64 = 256;
 
+/// The fingerprint of no bytes (FNV-1a's offset basis): what an empty or
+/// just-truncated file has.
+pub const EMPTY_FINGERPRINT: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// Fingerprints the first `len` bytes of `file` (FNV-1a), without moving its
 /// read position. Returns the hash and how many bytes it covers, which is
 /// less than `len` when the file is shorter.
@@ -53,11 +57,9 @@ pub fn fingerprint(file: &File, len: u64) -> std::io::Result<(u64, u64)> {
             read => filled += read,
         }
     }
-    let hash = head[..filled]
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let hash = head[..filled].iter().fold(EMPTY_FINGERPRINT, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    });
     Ok((hash, filled as u64))
 }
 

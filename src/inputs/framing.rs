@@ -79,6 +79,7 @@ impl LineFramer {
                     self.partial.extend_from_slice(&piece[..room]);
                     emit_line(&self.partial, true, self.partial_start, &mut emit);
                     self.partial.clear();
+                    // `partial_start` stays: the cut line's start.
                     self.skipping = newline.is_none();
                 } else {
                     self.partial.extend_from_slice(piece);
@@ -111,16 +112,18 @@ impl LineFramer {
     }
 
     /// Offset of the first byte not yet part of an emitted line: where a
-    /// restart must resume.
+    /// restart must resume. Inside a cut line that is the line's start: its
+    /// head is emitted once more after a restart (a duplicate), rather than
+    /// its tail coming out as a line of its own.
     pub fn resume_offset(&self) -> u64 {
-        if self.partial.is_empty() {
+        if self.partial.is_empty() && !self.skipping {
             self.offset
         } else {
             self.partial_start
         }
     }
 
-    /// Bytes read but not yet part of an emitted line.
+    /// Bytes of the unfinished line kept in memory.
     pub fn pending_bytes(&self) -> usize {
         self.partial.len()
     }
@@ -196,6 +199,11 @@ mod tests {
         // Emitted at the cap, without waiting for the newline.
         assert_eq!(out, [("abcd".into(), true, 0)]);
         assert_eq!(framer.pending_bytes(), 0);
+        assert_eq!(
+            framer.resume_offset(),
+            0,
+            "inside the cut line: resume at its start"
+        );
         collect(&mut framer, b"ij\nok\n", &mut out);
         assert_eq!(out, [("abcd".into(), true, 0), ("ok".into(), false, 11)]);
         assert_eq!(framer.resume_offset(), 14);
@@ -212,5 +220,24 @@ mod tests {
             assert!(framer.pending_bytes() <= 1024);
         }
         assert!(!out.is_empty() && out.iter().all(|(_, truncated, _)| *truncated));
+    }
+
+    #[test]
+    fn resuming_inside_a_cut_line_does_not_emit_its_tail_as_an_event() {
+        let mut framer = LineFramer::new(4, 0);
+        framer.push(b"abcdefgh", |_| {});
+        let resume = framer.resume_offset();
+        let mut after_restart = LineFramer::new(4, resume);
+        let mut events = Vec::new();
+        after_restart.push(b"abcdefghij\nok\n", |line| {
+            events.push((
+                String::from_utf8_lossy(line.bytes).into_owned(),
+                line.truncated,
+            ))
+        });
+        assert_eq!(
+            events,
+            [("abcd".to_owned(), true), ("ok".to_owned(), false)]
+        );
     }
 }

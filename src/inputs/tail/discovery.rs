@@ -85,7 +85,7 @@ impl FileSelector {
         found
     }
 
-    fn is_excluded(&self, path: &Path, matched_by_glob: bool) -> bool {
+    pub fn is_excluded(&self, path: &Path, matched_by_glob: bool) -> bool {
         let name = path
             .file_name()
             .map(|name| name.to_string_lossy())

@@ -30,6 +30,12 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
+    /// Of an empty (or just truncated) file.
+    pub const EMPTY: Self = Self {
+        hash: checkpoint::EMPTY_FINGERPRINT,
+        len: 0,
+    };
+
     pub fn of(file: &File, len: u64) -> std::io::Result<Self> {
         let (hash, len) = checkpoint::fingerprint(file, len)?;
         Ok(Self { hash, len })
@@ -64,6 +70,13 @@ pub struct TrackedFile {
     /// Worth reading now: written to, newly opened, or cut short by the
     /// read budget.
     pub wants_read: bool,
+    /// A read found the end after the writer had gone: nothing more will
+    /// come, and the file may be released once acknowledged.
+    pub drained: bool,
+    /// Removed while its descriptor was closed: unreachable for good.
+    pub gone: bool,
+    /// The last open failed (warned once, retried).
+    pub open_failed: bool,
 }
 
 impl TrackedFile {
@@ -88,6 +101,7 @@ impl TrackedFile {
         self.in_flight.clear();
         self.decoder.reset(self.committed);
         self.at_end = false;
+        self.drained = false;
         self.wants_read = true;
         self.consecutive_failures += 1;
         self.paused_until =
@@ -107,8 +121,9 @@ impl TrackedFile {
         self.in_flight.clear();
         self.committed = 0;
         // New content, new identity: refreshed as the file is read again.
-        self.fingerprint = Fingerprint { hash: 0, len: 0 };
+        self.fingerprint = Fingerprint::EMPTY;
         self.at_end = false;
+        self.drained = false;
         self.wants_read = true;
         if let Some(handle) = &mut self.handle {
             if let Err(err) = handle.seek(SeekFrom::Start(0)) {
@@ -165,10 +180,10 @@ impl TrackedFile {
     /// Opens the file again after it was closed while idle, at the read
     /// offset. The path may name another file by now (rotation): the file
     /// is then looked for next to where it lived.
-    pub fn reopen(&mut self, id: FileId) -> std::io::Result<()> {
+    pub fn reopen(&mut self, id: FileId, fingerprint_bytes: u64) -> std::io::Result<()> {
         let mut handle = match open_if(&self.path, id)? {
             Some(handle) => handle,
-            None => match find_sibling(&self.resolved, id) {
+            None => match find_sibling(&self.resolved, id, self.fingerprint, fingerprint_bytes) {
                 Some(path) => {
                     tracing::info!(path = %path.display(), "found rotated file under a new name");
                     if self.rotated_at.is_none() {
@@ -201,16 +216,26 @@ fn open_if(path: &Path, id: FileId) -> std::io::Result<Option<File>> {
 }
 
 /// Looks for the file `id` in the directory of `near` (a rotation renames
-/// within a directory).
-pub fn find_sibling(near: &Path, id: FileId) -> Option<PathBuf> {
+/// within a directory). Its first bytes must still be `fingerprint`: an
+/// inode is reused as soon as a file is deleted, e.g. by the compressed copy
+/// of a rotation.
+pub fn find_sibling(
+    near: &Path,
+    id: FileId,
+    fingerprint: Fingerprint,
+    fingerprint_bytes: u64,
+) -> Option<PathBuf> {
     let dir = near.parent()?;
-    std::fs::read_dir(dir)
+    let path = std::fs::read_dir(dir)
         .ok()?
         .filter_map(Result::ok)
         .find(|entry| {
             entry
                 .metadata()
                 .is_ok_and(|meta| meta.is_file() && FileId::of(&meta) == id)
-        })
-        .map(|entry| entry.path())
+        })?
+        .path();
+    let file = File::open(&path).ok()?;
+    let now = Fingerprint::of(&file, fingerprint.len.min(fingerprint_bytes)).ok()?;
+    (now == fingerprint).then_some(path)
 }

@@ -26,6 +26,8 @@ mod discovery;
 mod file;
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod regressions;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
@@ -105,6 +107,8 @@ struct Tailer {
     by_path: HashMap<PathBuf, FileId>,
     /// Files deliberately not followed (sluice's own pod, odd names).
     ignored: HashSet<FileId>,
+    /// Files that could not be opened (warned once each).
+    open_failures: HashSet<FileId>,
     /// Checkpoint entries of files not followed now, kept until they expire.
     retained: Vec<FileCheckpoint>,
     batch_owners: HashMap<u64, Vec<FileId>>,
@@ -139,9 +143,6 @@ pub(super) async fn run(
         let full_pass = Instant::now() >= tailer.next_full_pass;
         if tailer.changes.take_rescan() || full_pass {
             tailer.scan();
-        }
-        if full_pass {
-            tailer.next_full_pass = Instant::now() + tailer.poll_interval();
         }
         tailer.mark_written();
         let Ok(more_to_read) = tailer.read_pass(full_pass).await else {
@@ -197,6 +198,7 @@ impl Tailer {
             cursor: 0,
             by_path: HashMap::new(),
             ignored: HashSet::new(),
+            open_failures: HashSet::new(),
             retained,
             batch_owners: HashMap::new(),
             next_batch_id: 1,
@@ -246,9 +248,12 @@ impl Tailer {
             if let Some(file) = self.files.get_mut(&found.id) {
                 if file.path != found.path {
                     file.path = found.path; // renamed within our paths: same file, same offset
-                    file.rotated_at = None;
                     self.checkpoint_dirty = true;
                 }
+                // Named by a path again (renamed back, or a stat that
+                // failed once): a live file, not a rotated one.
+                file.rotated_at = None;
+                file.drained = false;
                 if file.handle.is_none() && found.len != file.read_offset {
                     file.wants_read = true;
                 }
@@ -288,18 +293,23 @@ impl Tailer {
         match self.open_at_start(&found) {
             Ok((handle, start, fingerprint)) => {
                 tracing::info!(path = %found.path.display(), offset = start, "following file");
+                self.open_failures.remove(&found.id);
+                // At the descriptor cap the file waits, closed, for its turn.
+                let handle = (self.open_count() < self.settings.max_open_files).then_some(handle);
                 self.track(
                     found.id,
                     found.path,
                     resolved,
                     source,
-                    Some(handle),
+                    handle,
                     start,
                     fingerprint,
                 );
             }
             Err(err) => {
-                tracing::warn!(path = %found.path.display(), error = %err, "cannot open file")
+                if self.open_failures.insert(found.id) {
+                    tracing::warn!(path = %found.path.display(), error = %err, "cannot open file; will retry");
+                }
             }
         }
     }
@@ -351,6 +361,9 @@ impl Tailer {
                 paused_until: None,
                 at_end: false,
                 wants_read: true,
+                drained: false,
+                gone: false,
+                open_failed: false,
             },
         );
         self.checkpoint_dirty = true;
@@ -416,28 +429,22 @@ impl Tailer {
                 inode: entry.inode,
             };
             let near = entry.resolved.as_ref().unwrap_or(&entry.path);
-            let Some(path) = find_sibling(near, id) else {
-                continue;
-            };
-            let Ok(mut handle) = File::open(&path) else {
-                continue;
-            };
             let saved = Fingerprint {
                 hash: entry.fingerprint,
                 len: entry.fingerprint_len,
             };
-            let unchanged =
-                Fingerprint::of(&handle, entry.fingerprint_len).is_ok_and(|now| now == saved);
-            let len = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
-            // Same inode next to the old name but other first bytes, or
-            // shorter than the offset: truncated while we were away. Read it
-            // all: duplicates are better than loss.
-            let start = if unchanged && entry.offset <= len {
-                entry.offset
-            } else {
-                0
+            let Some(path) = find_sibling(near, id, saved, self.settings.fingerprint_bytes) else {
+                continue;
             };
-            if handle.seek(SeekFrom::Start(start)).is_err() {
+            if self.settings.selector.is_excluded(&path, true) {
+                continue;
+            }
+            let Ok(mut handle) = File::open(&path) else {
+                continue;
+            };
+            let len = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
+            let start = entry.offset;
+            if start > len || handle.seek(SeekFrom::Start(start)).is_err() {
                 continue;
             }
             let fingerprint =
@@ -486,7 +493,12 @@ impl Tailer {
 
     fn rebuild_index(&mut self) {
         self.by_path.clear();
-        for (id, file) in &self.files {
+        // A rotated file's old path names its successor now.
+        for (id, file) in self
+            .files
+            .iter()
+            .filter(|(_, file)| file.rotated_at.is_none())
+        {
             self.by_path.insert(file.path.clone(), *id);
             self.by_path.insert(file.resolved.clone(), *id);
         }
@@ -510,6 +522,9 @@ impl Tailer {
     /// Reads the files that may have data (all of them on a full pass),
     /// round-robin; true when some file has more than its budget allowed.
     async fn read_pass(&mut self, full_pass: bool) -> anyhow::Result<bool> {
+        if full_pass {
+            self.next_full_pass = Instant::now() + self.poll_interval();
+        }
         if self.order.len() != self.files.len() {
             self.rebuild_index();
         }
@@ -526,9 +541,13 @@ impl Tailer {
             let Some(file) = self.files.get(&id) else {
                 continue;
             };
-            let due = full_pass
+            // A closed file is due only when it grew (the scan compares
+            // sizes); a rotated one whose writer is gone gets one last read
+            // right before it is released.
+            let due = (full_pass && file.handle.is_some())
                 || file.wants_read
                 || (file.rotated_at.is_some() && !file.at_end)
+                || file.writer_is_gone(self.settings.rotate_wait)
                 || file
                     .decoder
                     .next_deadline()
@@ -544,18 +563,34 @@ impl Tailer {
     async fn read_file(&mut self, id: FileId) -> anyhow::Result<bool> {
         let rotate_wait = self.settings.rotate_wait;
         let fingerprint_bytes = self.settings.fingerprint_bytes;
+        let now = Instant::now();
+        let Some(file) = self.files.get_mut(&id) else {
+            return Ok(false);
+        };
+        match file.paused_until {
+            Some(until) if now < until => return Ok(false),
+            Some(_) => file.paused_until = None,
+            None => {}
+        }
         if !self.ensure_open(id) {
+            // Unreadable for now (or gone for good): what the decoder holds
+            // still goes out when its time comes.
+            let mut lines = Lines::default();
+            if let Some(file) = self.files.get_mut(&id) {
+                if file.gone {
+                    file.decoder.finish(&mut lines);
+                } else {
+                    file.decoder.flush_idle(now, &mut lines);
+                }
+            }
+            if !lines.is_empty() {
+                self.add_to_batch(id, lines).await?;
+            }
             return Ok(false);
         }
         let Some(file) = self.files.get_mut(&id) else {
             return Ok(false);
         };
-        if file
-            .paused_until
-            .is_some_and(|until| Instant::now() < until)
-        {
-            return Ok(false);
-        }
         file.wants_read = false;
         if file.rotated_at.is_none()
             && file
@@ -595,6 +630,7 @@ impl Tailer {
                 if file.writer_is_gone(rotate_wait) {
                     // Its last line may lack a newline; nobody will add one.
                     file.decoder.finish(&mut lines);
+                    file.drained = true;
                 } else {
                     file.decoder.flush_idle(now, &mut lines);
                 }
@@ -602,6 +638,7 @@ impl Tailer {
             }
             file.last_growth = now;
             file.at_end = false;
+            file.drained = false;
             budget -= read;
             file.read_offset += read as u64;
             file.refresh_fingerprint(fingerprint_bytes);
@@ -628,12 +665,7 @@ impl Tailer {
             Some(_) => {}
             None => return false,
         }
-        let open = self
-            .files
-            .values()
-            .filter(|file| file.handle.is_some())
-            .count();
-        if open >= self.settings.max_open_files {
+        if self.open_count() >= self.settings.max_open_files {
             let victim = self
                 .files
                 .iter()
@@ -653,21 +685,32 @@ impl Tailer {
         let Some(file) = self.files.get_mut(&id) else {
             return false;
         };
-        match file.reopen(id) {
-            Ok(()) => true,
+        match file.reopen(id, self.settings.fingerprint_bytes) {
+            Ok(()) => {
+                file.open_failed = false;
+                true
+            }
             Err(err) => {
-                tracing::warn!(
-                    path = %file.path.display(),
-                    offset = file.read_offset,
-                    error = %err,
-                    "cannot reopen file; anything written to it after it was closed is lost"
-                );
-                file.rotated_at.get_or_insert_with(Instant::now);
-                file.at_end = true;
-                file.decoder.reset(file.read_offset);
+                if err.kind() == std::io::ErrorKind::NotFound {
+                    tracing::warn!(
+                        path = %file.path.display(),
+                        offset = file.read_offset,
+                        "file removed while closed; anything written to it after it was closed is lost"
+                    );
+                    file.gone = true;
+                } else if !std::mem::replace(&mut file.open_failed, true) {
+                    tracing::warn!(path = %file.path.display(), error = %err, "cannot open file; will retry");
+                }
                 false
             }
         }
+    }
+
+    fn open_count(&self) -> usize {
+        self.files
+            .values()
+            .filter(|file| file.handle.is_some())
+            .count()
     }
 
     /// Adds one file's lines to the batch being filled; a batch holds one
@@ -767,13 +810,30 @@ impl Tailer {
         let finished: Vec<FileId> = self
             .files
             .iter()
-            .filter(|(_, file)| file.writer_is_gone(rotate_wait) && file.is_settled())
+            .filter(|(_, file)| {
+                let finished =
+                    file.drained && file.writer_is_gone(rotate_wait) && file.is_settled();
+                finished || (file.gone && file.in_flight.is_empty())
+            })
             .map(|(id, _)| *id)
             .collect();
         for id in finished {
             if let Some(file) = self.files.remove(&id) {
                 tracing::info!(path = %file.path.display(), "finished rotated file");
-                self.retained.push(checkpoint_entry(id, &file));
+                // A deleted file's entry would only invite a stale match
+                // on its reused inode.
+                let deleted = file.gone
+                    || file
+                        .handle
+                        .as_ref()
+                        .and_then(|handle| handle.metadata().ok())
+                        .is_none_or(|meta| {
+                            use std::os::unix::fs::MetadataExt;
+                            meta.nlink() == 0
+                        });
+                if !deleted {
+                    self.retained.push(checkpoint_entry(id, &file));
+                }
                 self.checkpoint_dirty = true;
             }
         }
@@ -781,22 +841,30 @@ impl Tailer {
 
     /// When the loop must look again without being woken.
     fn next_wake(&self) -> Instant {
+        let now = Instant::now();
+        // Only deadlines still ahead: one already passed was handled by the
+        // pass that just ran, or waits for an event (an acknowledgement).
         let mut wake = self.next_full_pass;
-        for file in self.files.values() {
-            if let Some(deadline) = file.decoder.next_deadline() {
+        let mut consider = |deadline: Instant| {
+            if deadline > now {
                 wake = wake.min(deadline);
             }
+        };
+        for file in self.files.values() {
+            if let Some(deadline) = file.decoder.next_deadline() {
+                consider(deadline);
+            }
             if let Some(until) = file.paused_until {
-                wake = wake.min(until.max(Instant::now()));
+                consider(until);
             }
             if let Some(rotated_at) = file.rotated_at {
-                wake = wake.min(rotated_at.max(file.last_growth) + self.settings.rotate_wait);
+                consider(rotated_at.max(file.last_growth) + self.settings.rotate_wait);
             }
         }
         if self.checkpoint_dirty {
-            wake = wake.min(self.last_checkpoint + self.settings.checkpoint_interval);
+            consider(self.last_checkpoint + self.settings.checkpoint_interval);
         }
-        wake.max(Instant::now() + Duration::from_millis(5))
+        wake.max(now + Duration::from_millis(1))
     }
 
     /// After shutdown: wait until every batch in flight is settled.

@@ -173,22 +173,34 @@ impl Harness {
 }
 
 impl Harness {
+    /// Waits until the checkpoint knows the file as it is now: its inode,
+    /// and its current first bytes (a copytruncate not yet noticed leaves a
+    /// stale fingerprint, and a file renamed with a stale fingerprint cannot
+    /// be told from an unrelated file that reused the inode).
     fn wait_until_checkpointed(&self, path: &Path) -> Result<(), String> {
         use std::os::unix::fs::MetadataExt;
-        let inode = std::fs::metadata(path)
-            .map_err(|err| err.to_string())?
-            .ino();
         let checkpoint = self.dir.join("checkpoints/model.json");
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            let known = crate::inputs::checkpoint::load(&checkpoint)
-                .is_ok_and(|entries| entries.iter().any(|entry| entry.inode == inode));
-            if known {
+            let file = std::fs::File::open(path).map_err(|err| err.to_string())?;
+            let meta = file.metadata().map_err(|err| err.to_string())?;
+            let current = crate::inputs::checkpoint::load(&checkpoint).is_ok_and(|entries| {
+                entries.iter().any(|entry| {
+                    entry.inode == meta.ino()
+                        && entry.offset <= meta.len()
+                        && crate::inputs::checkpoint::fingerprint(&file, entry.fingerprint_len)
+                            .is_ok_and(|now| now == (entry.fingerprint, entry.fingerprint_len))
+                })
+            });
+            if current {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Err(format!("{} never reached the checkpoint", path.display()))
+        Err(format!(
+            "{} never reached the checkpoint as it is now",
+            path.display()
+        ))
     }
 }
 
