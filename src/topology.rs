@@ -26,6 +26,9 @@ use crate::pipeline::{DefaultRoute, Pipeline};
 /// Lines longer than this are cut (and flagged) unless an input says otherwise.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
 
+/// A file's identity never needs more than its first KiBs.
+const MAX_FINGERPRINT_BYTES: u64 = 64 * 1024;
+
 /// A validated, compiled configuration.
 #[derive(Debug)]
 pub struct Topology {
@@ -306,6 +309,15 @@ impl Builder<'_> {
                             "`paths` needs at least one file or glob",
                         ));
                     }
+                    for path in paths {
+                        if let Err(err) = glob::Pattern::new(path) {
+                            self.error(self.file.error_at_key(
+                                input,
+                                "paths",
+                                format!("invalid glob `{path}`: {err}"),
+                            ));
+                        }
+                    }
                     let selector = FileSelector {
                         paths: paths.clone(),
                         exclude: self.exclude_globs(input, exclude),
@@ -407,6 +419,13 @@ impl Builder<'_> {
         name: &str,
         files: &FileHandling,
     ) -> TailSettings {
+        if files.fingerprint_bytes == 0 || files.fingerprint_bytes > MAX_FINGERPRINT_BYTES {
+            self.error(self.file.error_at_key(
+                input,
+                "files",
+                format!("`files.fingerprint_bytes` must be between 1 and {MAX_FINGERPRINT_BYTES}"),
+            ));
+        }
         if files.max_open_files == 0 {
             self.error(self.file.error_at_key(
                 input,
@@ -422,7 +441,7 @@ impl Builder<'_> {
             read_from: crate::config::ReadFrom::Beginning,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             checkpoint_path: data_dir.join("checkpoints").join(format!("{name}.json")),
-            fingerprint_bytes: files.fingerprint_bytes.max(1),
+            fingerprint_bytes: files.fingerprint_bytes.clamp(1, MAX_FINGERPRINT_BYTES),
             multiline: None,
             rotate_wait: Duration::from_millis(files.rotate_wait_ms),
             max_open_files: files.max_open_files.max(1),

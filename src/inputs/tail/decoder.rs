@@ -73,6 +73,19 @@ impl LineDecoder {
 
     /// Decodes `data`, appending finished events to `out`.
     pub fn push(&mut self, data: &[u8], now: Instant, out: &mut Lines) {
+        self.through_layers(now, out, |framer, envelope, stage| {
+            framer.push(data, |line| unwrap_envelope(envelope, line, stage));
+        });
+    }
+
+    /// Runs `feed` with the framer, the envelope layer and the last layer
+    /// writing to `out`: the chain, borrowed field by field.
+    fn through_layers(
+        &mut self,
+        now: Instant,
+        out: &mut Lines,
+        feed: impl FnOnce(&mut LineFramer, &mut Envelope, &mut Joiner<'_>),
+    ) {
         let Self {
             framer,
             envelope,
@@ -85,7 +98,7 @@ impl LineDecoder {
             now,
             out,
         };
-        framer.push(data, |line| unwrap_envelope(envelope, line, &mut stage));
+        feed(framer, envelope, &mut stage);
     }
 
     /// Emits multiline events that waited longer than their flush timeout.
@@ -106,27 +119,16 @@ impl LineDecoder {
 
     /// End of a file nobody writes any more: everything pending is emitted.
     pub fn finish(&mut self, out: &mut Lines) {
-        let now = Instant::now();
-        let Self {
-            framer,
-            envelope,
-            multiline,
-            aggregators,
-        } = self;
-        let mut stage = Joiner {
-            multiline: multiline.as_ref(),
-            aggregators,
-            now,
-            out,
-        };
-        framer.finish(|line| unwrap_envelope(envelope, line, &mut stage));
-        if let Envelope::Container {
-            merger: Some(merger),
-            ..
-        } = envelope
-        {
-            merger.finish(|bytes, attrs, offset| stage.push(bytes, attrs, offset));
-        }
+        self.through_layers(Instant::now(), out, |framer, envelope, stage| {
+            framer.finish(|line| unwrap_envelope(envelope, line, stage));
+            if let Envelope::Container {
+                merger: Some(merger),
+                ..
+            } = envelope
+            {
+                merger.finish(|bytes, attrs, offset| stage.push(bytes, attrs, offset));
+            }
+        });
         for aggregator in self.aggregators.iter_mut().flatten() {
             aggregator.finish(|bytes, attrs, _| out.push(bytes, attrs));
         }

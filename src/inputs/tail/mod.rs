@@ -28,6 +28,8 @@ mod file;
 mod model_tests;
 #[cfg(test)]
 mod regressions;
+#[cfg(test)]
+mod test_support;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;

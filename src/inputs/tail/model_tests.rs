@@ -21,13 +21,9 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use super::{FileSelector, TailSettings};
-use crate::config::ReadFrom;
-use crate::inputs::{BatchLimits, InputContext};
-use crate::metrics::Metrics;
-use crate::pipeline::parse::{LineParser, SourceInfo};
+use super::{test_support, TailSettings};
+
 use crate::pipeline::InputBatch;
 
 #[derive(Debug, Clone)]
@@ -87,41 +83,12 @@ impl Harness {
 
     fn start(&mut self, runtime: &tokio::runtime::Runtime) {
         let settings = TailSettings {
-            selector: FileSelector {
-                paths: vec![format!("{}/*.log", self.dir.display())],
-                exclude: Vec::new(),
-            },
-            read_from: ReadFrom::Beginning,
-            max_line_bytes: 1024,
-            checkpoint_path: self.dir.join("checkpoints/model.json"),
-            fingerprint_bytes: 256,
-            multiline: None,
             rotate_wait: Duration::from_millis(150),
-            max_open_files: 64,
-            close_idle_after: Duration::from_secs(300),
-            forget_after: Duration::from_secs(3600),
             scan_interval: Duration::from_millis(50),
-            checkpoint_interval: Duration::from_millis(50),
-            containers: None,
+            ..test_support::settings(&self.dir, "model")
         };
-        let source = Arc::new(SourceInfo {
-            name: "model".into(),
-            tag: "model".into(),
-            parser: LineParser::None,
-            time_key: None,
-            fields: sluice_parsers::Record::new(),
-        });
-        let context = InputContext {
-            batches: self.batches.clone(),
-            metrics: Arc::new(Metrics::new()),
-            shutdown: CancellationToken::new(),
-            hard_stop: CancellationToken::new(),
-            limits: BatchLimits {
-                max_events: 100,
-                max_bytes: 1 << 16,
-                linger: Duration::from_millis(10),
-            },
-        };
+        let source = test_support::source("model");
+        let context = test_support::context(self.batches.clone());
         let checkpoint = self.dir.join("checkpoints/model.json");
         let previous = checkpoint_inode(&checkpoint);
         self.tailer = Some(runtime.spawn(async move {
@@ -220,6 +187,15 @@ struct Model {
     rotations: u32,
 }
 
+impl Model {
+    /// logrotate's default: `app.log` becomes `app.log.N`, out of the glob.
+    fn rotate_rename(&mut self, app: &Path) {
+        self.rotations += 1;
+        std::fs::rename(app, app.with_extension(format!("log.{}", self.rotations))).unwrap();
+        self.current.clear();
+    }
+}
+
 fn append(path: &Path, lines: &[String]) {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -235,11 +211,7 @@ fn append(path: &Path, lines: &[String]) {
 }
 
 fn run_model(actions: &[Action]) -> Result<(), TestCaseError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = test_support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("app.log");
     let mut harness = Harness::new(dir.path(), &runtime);
@@ -265,13 +237,7 @@ fn run_model(actions: &[Action]) -> Result<(), TestCaseError> {
                         .map_err(TestCaseError::fail)?;
                 }
                 if app.exists() {
-                    model.rotations += 1;
-                    std::fs::rename(
-                        &app,
-                        dir.path().join(format!("app.log.{}", model.rotations)),
-                    )
-                    .unwrap();
-                    model.current.clear();
+                    model.rotate_rename(&app);
                 }
             }
             Action::CopyTruncate => {
@@ -322,13 +288,7 @@ fn run_model(actions: &[Action]) -> Result<(), TestCaseError> {
                 }
                 harness.crash(&runtime);
                 if rotate_while_down {
-                    model.rotations += 1;
-                    std::fs::rename(
-                        &app,
-                        dir.path().join(format!("app.log.{}", model.rotations)),
-                    )
-                    .unwrap();
-                    model.current.clear();
+                    model.rotate_rename(&app);
                 }
                 harness.start(&runtime);
             }

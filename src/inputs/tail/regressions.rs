@@ -6,59 +6,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
-use super::{FileSelector, TailSettings, Tailer};
+use super::test_support::{self, context, runtime};
+use super::{TailSettings, Tailer};
 use crate::ack::BatchOutcome;
-use crate::config::ReadFrom;
-use crate::inputs::{BatchLimits, InputContext};
-use crate::metrics::Metrics;
-use crate::pipeline::parse::{LineParser, SourceInfo};
+
+use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::InputBatch;
 
 fn settings(dir: &Path) -> TailSettings {
-    TailSettings {
-        selector: FileSelector {
-            paths: vec![format!("{}/*.log", dir.display())],
-            exclude: Vec::new(),
-        },
-        read_from: ReadFrom::Beginning,
-        max_line_bytes: 1024,
-        checkpoint_path: dir.join("checkpoints/review.json"),
-        fingerprint_bytes: 256,
-        multiline: None,
-        rotate_wait: Duration::from_millis(300),
-        max_open_files: 64,
-        close_idle_after: Duration::from_secs(300),
-        forget_after: Duration::from_secs(3600),
-        scan_interval: Duration::from_secs(30),
-        checkpoint_interval: Duration::from_millis(50),
-        containers: None,
-    }
+    test_support::settings(dir, "review")
 }
 
 fn source() -> Arc<SourceInfo> {
-    Arc::new(SourceInfo {
-        name: "review".into(),
-        tag: "review".into(),
-        parser: LineParser::None,
-        time_key: None,
-        fields: sluice_parsers::Record::new(),
-    })
-}
-
-fn context(batches: mpsc::Sender<InputBatch>) -> InputContext {
-    InputContext {
-        batches,
-        metrics: Arc::new(Metrics::new()),
-        shutdown: CancellationToken::new(),
-        hard_stop: CancellationToken::new(),
-        limits: BatchLimits {
-            max_events: 100,
-            max_bytes: 1 << 16,
-            linger: Duration::from_millis(10),
-        },
-    }
+    test_support::source("review")
 }
 
 /// A tailer driven step by step.
@@ -195,14 +156,6 @@ fn wait_for(seen: &Seen, line: &str, within: Duration) -> bool {
     false
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// A rotated file is released on its `rotate_wait` deadline without a last
 /// read: lines its writer added after the tailer last reached its end are
 /// lost (writes to `app.log.1` are not mapped by `by_path`, and an at-end
@@ -269,31 +222,6 @@ fn an_inode_reused_by_an_unrelated_file_is_not_recovered() {
         !shipped,
         "an excluded .gz file that merely reused an inode was shipped"
     );
-}
-
-/// Control: with frequent full passes the late line does arrive, so the
-/// loss above is the missing last read, not a test artefact.
-#[test]
-fn control_late_line_arrives_with_frequent_full_passes() {
-    let runtime = runtime();
-    let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("app.log");
-    let mut writer = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&app)
-        .unwrap();
-    writer.write_all(b"first\n").unwrap();
-    let mut settings = settings(dir.path());
-    settings.scan_interval = Duration::from_millis(50);
-    let (task, seen) = spawn_run(&runtime, settings);
-    assert!(wait_for(&seen, "first", Duration::from_secs(5)));
-    std::fs::rename(&app, dir.path().join("app.log.1")).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    writer.write_all(b"late\n").unwrap();
-    let delivered = wait_for(&seen, "late", Duration::from_secs(2));
-    task.abort();
-    assert!(delivered);
 }
 
 /// While a rotated file is held (rotate_wait, acks), its path and the new
