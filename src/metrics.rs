@@ -44,6 +44,8 @@ pub struct Metrics {
     sink_errors: Family<ComponentLabels, Counter>,
     pattern_matches: Family<PatternLabels, Counter>,
     queue_depth: Family<QueueLabels, Gauge>,
+    files_followed: Family<ComponentLabels, Gauge>,
+    files_open: Family<ComponentLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -68,6 +70,8 @@ impl Metrics {
             sink_errors: Family::default(),
             pattern_matches: Family::default(),
             queue_depth: Family::default(),
+            files_followed: Family::default(),
+            files_open: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -125,6 +129,16 @@ impl Metrics {
             "Batches waiting in a queue",
             metrics.queue_depth.clone(),
         );
+        registry.register(
+            "files_followed",
+            "Files a tail or kubernetes input follows (rotated ones still being read included)",
+            metrics.files_followed.clone(),
+        );
+        registry.register(
+            "files_open",
+            "Descriptors a tail or kubernetes input holds (at most files.max_open_files)",
+            metrics.files_open.clone(),
+        );
         Self {
             registry,
             ..metrics
@@ -161,6 +175,17 @@ impl Metrics {
     /// A batch entered a queue.
     pub fn queued(&self, queue_name: &str) {
         self.queue_depth.get_or_create(&queue(queue_name)).inc();
+    }
+
+    /// How many files an input follows, and how many it holds open.
+    pub fn files(&self, input: &str, followed: usize, open: usize) {
+        let labels = component(input);
+        self.files_followed
+            .get_or_create(&labels)
+            .set(i64::try_from(followed).unwrap_or(i64::MAX));
+        self.files_open
+            .get_or_create(&labels)
+            .set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
     /// A batch left a queue.

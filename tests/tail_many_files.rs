@@ -44,6 +44,20 @@ fn progress(data_dir: &Path) -> Vec<Option<u64>> {
     highest
 }
 
+/// `sluice_files_followed` and `sluice_files_open` of the input.
+fn file_gauges(port: u16) -> (f64, f64) {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let (status, text) = support::http_get(address, "/metrics").expect("scrape /metrics");
+    assert_eq!(status, 200);
+    let gauge = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}{{component=\"many\"}} ")))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
+    };
+    (gauge("sluice_files_followed"), gauge("sluice_files_open"))
+}
+
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -57,10 +71,11 @@ fn a_thousand_files_round_robin_all_progress_and_arrive() {
     let workspace = Workspace::new();
     let logs = workspace.path().join("logs");
     std::fs::create_dir_all(&logs).expect("logs dir");
+    let port = support::free_port();
     let config = workspace.write(
         "sluice.yaml",
         &format!(
-            "data_dir: data\n\
+            "data_dir: data\napi:\n  listen: 127.0.0.1:{port}\n\
              inputs:\n  many:\n    type: tail\n    paths: [\"{}/*.log\"]\n    tag: many\n\
              \x20   files: {{ max_open_files: {MAX_OPEN_FILES} }}\n\
              sinks:\n  local:\n    type: file\n",
@@ -118,6 +133,7 @@ fn a_thousand_files_round_robin_all_progress_and_arrive() {
             .iter()
             .all(|round| *round == Some(rounds - 1))
     });
+    let (followed, open) = file_gauges(port);
     let peak = peak_rss_kib(sluice.id());
     stop_gracefully(sluice);
     let lines = workspace.indexed_lines().len();

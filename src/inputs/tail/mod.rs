@@ -155,6 +155,10 @@ pub(super) async fn run(
         }
         tailer.release_finished();
         tailer.checkpoint_if_due(false);
+        tailer
+            .context
+            .metrics
+            .files(&tailer.source.name, tailer.files.len(), tailer.open_count());
         if more_to_read {
             tokio::task::yield_now().await;
             continue;
