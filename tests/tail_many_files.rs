@@ -139,12 +139,17 @@ fn a_thousand_files_round_robin_all_progress_and_arrive() {
     let lines = workspace.indexed_lines().len();
     println!(
         "many files: {FILES} files x {rounds} rounds, {lines} lines delivered, \
-         max_open_files {MAX_OPEN_FILES}, peak RSS {} KiB",
+         {open} of {followed} files open (max_open_files {MAX_OPEN_FILES}), peak RSS {} KiB",
         peak.map_or("unknown".to_owned(), |kib| kib.to_string())
     );
     assert_eq!(
         lines as u64,
         FILES as u64 * rounds,
         "no line lost or repeated"
+    );
+    assert_eq!(followed, FILES as f64, "sluice_files_followed");
+    assert!(
+        open <= MAX_OPEN_FILES as f64,
+        "sluice_files_open {open} above the cap"
     );
 }
