@@ -247,6 +247,7 @@ impl Tailer {
         }
         self.ignored
             .retain(|id| current.values().any(|found| found == id));
+        let followed_before = self.files.len();
         for found in found {
             if self.ignored.contains(&found.id) {
                 continue;
@@ -270,12 +271,18 @@ impl Tailer {
         if self.first_scan {
             self.recover_rotated_while_down();
         }
+        let followed_new = self.files.len() > followed_before;
         self.first_scan = false;
         if self.retained.iter().any(|entry| self.is_expired(entry)) {
             self.checkpoint_dirty = true;
         }
         self.check_truncation_and_idle();
         self.rebuild_index();
+        if followed_new {
+            // Recorded before anything is read from them: a file renamed
+            // out of the globs right after must be found after a crash.
+            self.checkpoint_if_due(true);
+        }
     }
 
     /// Starts following a newly found file.

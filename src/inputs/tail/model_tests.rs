@@ -171,9 +171,12 @@ impl Harness {
     }
 }
 
-fn checkpoint_inode(path: &Path) -> Option<u64> {
+/// Which checkpoint file is in place: each save renames a new file over
+/// the old one (inodes are reused at once, so the write time too).
+fn checkpoint_inode(path: &Path) -> Option<(u64, std::time::SystemTime)> {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|meta| meta.ino())
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.ino(), meta.modified().ok()?))
 }
 
 /// Files as the model sees them.
@@ -308,7 +311,11 @@ fn run_model(actions: &[Action]) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 12,
+        // SLUICE_MODEL_CASES=1000 for a soak run.
+        cases: std::env::var("SLUICE_MODEL_CASES")
+            .ok()
+            .and_then(|cases| cases.parse().ok())
+            .unwrap_or(32),
         // A failing case waits out its delivery timeout on every shrink step.
         max_shrink_iters: 24,
         ..ProptestConfig::default()
