@@ -52,6 +52,16 @@ pub enum ParseError {
         /// The JSON parser's message.
         reason: String,
     },
+    /// The line is not in the parser's format.
+    #[error("{format}: {reason} (byte {offset})")]
+    Malformed {
+        /// The format's name (`syslog`, `nginx`, ...).
+        format: &'static str,
+        /// Where in the line parsing gave up.
+        offset: usize,
+        /// What was expected there.
+        reason: String,
+    },
     /// The line did not match a user-defined regex parser.
     #[error("line does not match the parser's regex")]
     NoMatch,
