@@ -129,6 +129,33 @@ pub struct OwnPod {
 }
 
 impl OwnPod {
+    /// Whether `meta` is this pod or another pod of the same DaemonSet on
+    /// this node: after a rollout the previous pod's log stays until
+    /// kubelet collects it, and was never shipped (so never checkpointed).
+    /// DaemonSet pods are named `<daemonset>-<5 characters>`.
+    pub fn covers(&self, meta: &ContainerLogMeta) -> bool {
+        if meta.namespace != self.namespace {
+            return false;
+        }
+        if meta.pod_name == self.name {
+            return true;
+        }
+        let generated = |name: &str| {
+            name.rsplit_once('-')
+                .filter(|(_, suffix)| {
+                    suffix.len() == 5
+                        && suffix
+                            .bytes()
+                            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit())
+                })
+                .map(|(prefix, _)| prefix.to_owned())
+        };
+        match (generated(&self.name), generated(&meta.pod_name)) {
+            (Some(own), Some(other)) => own == other,
+            _ => false,
+        }
+    }
+
     /// From `SLUICE_POD_NAMESPACE` and `SLUICE_POD_NAME`, when both are set.
     pub fn from_env() -> Option<Self> {
         Some(Self {
@@ -177,11 +204,7 @@ impl KubernetesSettings {
         target: &Path,
     ) -> Result<Arc<SourceInfo>, Skipped> {
         let meta = container_log_meta(link, Some(target)).ok_or(Skipped::UnknownName)?;
-        if self
-            .own_pod
-            .as_ref()
-            .is_some_and(|own| own.namespace == meta.namespace && own.name == meta.pod_name)
-        {
+        if self.own_pod.as_ref().is_some_and(|own| own.covers(&meta)) {
             return Err(Skipped::OwnPod);
         }
         Ok(Arc::new(SourceInfo {
@@ -223,6 +246,27 @@ mod tests {
         assert!(TagTemplate::parse("kube.{pod")
             .unwrap_err()
             .contains("unclosed"));
+    }
+
+    #[test]
+    fn own_pod_covers_its_daemonset_siblings_only() {
+        let own = OwnPod {
+            namespace: "sluice".into(),
+            name: "sluice-x7k2p".into(),
+        };
+        let pod = |namespace: &str, name: &str| ContainerLogMeta {
+            namespace: namespace.into(),
+            pod_name: name.into(),
+            ..meta()
+        };
+        assert!(own.covers(&pod("sluice", "sluice-x7k2p")));
+        assert!(
+            own.covers(&pod("sluice", "sluice-q9w8e")),
+            "the previous pod of a rollout"
+        );
+        assert!(!own.covers(&pod("shop", "sluice-q9w8e")));
+        assert!(!own.covers(&pod("sluice", "sluice-exporter-q9w8e")));
+        assert!(!own.covers(&pod("sluice", "other-q9w8e")));
     }
 
     #[test]

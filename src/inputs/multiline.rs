@@ -322,10 +322,12 @@ impl MultilineAggregator {
     }
 
     /// Adds one framed line, which starts at stream offset `start_offset`,
-    /// received at `now`. Calls `emit(bytes, attrs, start_offset)` for every
-    /// event this completes: a pending event idle for `flush_after` (as
-    /// [`MultilineAggregator::flush_idle`] would), and the pending event
-    /// when this line begins a new one or would overflow a limit.
+    /// received at `now`. Calls `emit(bytes, attrs, start_offset)` for the
+    /// pending event when this line begins a new one or would overflow a
+    /// limit. Time alone never ends an event here: a line read late (the
+    /// reader was held back by a slow sink) was written on time, so only
+    /// the reader, once at the end of its input, calls
+    /// [`MultilineAggregator::flush_idle`].
     pub fn push(
         &mut self,
         line: &[u8],
@@ -334,7 +336,6 @@ impl MultilineAggregator {
         now: Instant,
         mut emit: impl FnMut(&[u8], LineAttrs, u64),
     ) {
-        self.flush_idle(now, &mut emit);
         let append = self.rules.placement(line) == Placement::Append;
         if let Some(pending) = self.pending.as_mut() {
             let fits = pending.lines < self.rules.max_lines
@@ -689,19 +690,18 @@ mod tests {
     }
 
     #[test]
-    fn push_flushes_an_idle_event_before_placing_the_line() {
-        // The caller may not have polled flush_idle: push does it.
+    fn a_continuation_read_late_still_joins() {
+        // Backpressure held the reader back: the line was in the file on
+        // time, so the event stays whole.
         let mut aggregator = MultilineAggregator::new(Arc::new(rules(None, Some(r"^\s"))));
         let mut events = Vec::new();
         let t0 = Instant::now();
         aggregator.push(b"a", LineAttrs::default(), 0, t0, record(&mut events));
-        let late = t0 + DEFAULT_FLUSH_AFTER;
+        let late = t0 + DEFAULT_FLUSH_AFTER * 3;
         aggregator.push(b" 1", LineAttrs::default(), 2, late, record(&mut events));
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].text, "a");
-        assert_eq!(aggregator.pending_start(), Some(2));
+        assert!(events.is_empty());
         aggregator.finish(record(&mut events));
-        assert_eq!(events[1].text, " 1");
+        assert_eq!(events[0].text, "a\n 1");
     }
 
     #[test]

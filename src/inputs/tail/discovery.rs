@@ -155,6 +155,11 @@ impl Changes {
             .unwrap_or_default()
     }
 
+    /// Asks for a scan on the next turn of the loop.
+    pub fn request_rescan(&self) {
+        self.rescan.store(true, Ordering::Release);
+    }
+
     /// Whether a rescan was asked for since the last call.
     pub fn take_rescan(&self) -> bool {
         self.rescan.swap(false, Ordering::AcqRel)

@@ -179,40 +179,55 @@ impl TrackedFile {
 
     /// Opens the file again after it was closed while idle, at the read
     /// offset. The path may name another file by now (rotation): the file
-    /// is then looked for next to where it lived.
-    pub fn reopen(&mut self, id: FileId, fingerprint_bytes: u64) -> std::io::Result<()> {
-        let mut handle = match open_if(&self.path, id)? {
-            Some(handle) => handle,
-            None => match find_sibling(&self.resolved, id, self.fingerprint, fingerprint_bytes) {
-                Some(path) => {
-                    tracing::info!(path = %path.display(), "found rotated file under a new name");
-                    if self.rotated_at.is_none() {
-                        self.rotated_at = Some(Instant::now());
-                    }
-                    self.resolved = path.clone();
-                    File::open(&path)?
+    /// is then looked for next to where it lived. Its first bytes must be
+    /// those it had: a closed file's inode can be reused by a new file, or
+    /// the file rewritten in place.
+    pub fn reopen(&mut self, id: FileId, fingerprint_bytes: u64) -> Result<(), ReopenError> {
+        let fingerprint_len = self.fingerprint.len.min(fingerprint_bytes);
+        let mut handle = match File::open(&self.path) {
+            Ok(handle) if FileId::of(&handle.metadata()?) == id => {
+                if Fingerprint::of(&handle, fingerprint_len)? != self.fingerprint {
+                    return Err(ReopenError::Replaced);
                 }
-                None => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "file was rotated or removed while closed",
-                    ))
-                }
-            },
+                handle
+            }
+            Ok(_) => self.open_rotated_sibling(id, fingerprint_bytes)?,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                self.open_rotated_sibling(id, fingerprint_bytes)?
+            }
+            Err(err) => return Err(err.into()),
         };
         handle.seek(SeekFrom::Start(self.read_offset))?;
         self.handle = Some(handle);
         Ok(())
     }
+
+    fn open_rotated_sibling(
+        &mut self,
+        id: FileId,
+        fingerprint_bytes: u64,
+    ) -> Result<File, ReopenError> {
+        let path = find_sibling(&self.resolved, id, self.fingerprint, fingerprint_bytes)
+            .ok_or(ReopenError::Gone)?;
+        tracing::info!(path = %path.display(), "found rotated file under a new name");
+        self.rotated_at.get_or_insert_with(Instant::now);
+        self.resolved = path.clone();
+        Ok(File::open(&path)?)
+    }
 }
 
-/// Opens `path` if it is still the file `id`.
-fn open_if(path: &Path, id: FileId) -> std::io::Result<Option<File>> {
-    match File::open(path) {
-        Ok(handle) => Ok((FileId::of(&handle.metadata()?) == id).then_some(handle)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err),
-    }
+/// Why a closed file could not be opened again.
+#[derive(Debug, thiserror::Error)]
+pub enum ReopenError {
+    /// Removed while closed.
+    #[error("file removed while closed")]
+    Gone,
+    /// Same inode, other first bytes: a new file, or rewritten in place.
+    #[error("file replaced while closed")]
+    Replaced,
+    /// Could not be opened now (permissions, descriptors): retried.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 /// Looks for the file `id` in the directory of `near` (a rotation renames

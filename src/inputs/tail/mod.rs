@@ -52,7 +52,7 @@ use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::Lines;
 use decoder::LineDecoder;
 use discovery::{Changes, DirectoryWatcher, FileId, Found};
-use file::{find_sibling, Fingerprint, InFlight, TrackedFile};
+use file::{find_sibling, Fingerprint, InFlight, ReopenError, TrackedFile};
 
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// Per file per pass, so one busy file cannot starve the others.
@@ -107,8 +107,9 @@ struct Tailer {
     cursor: usize,
     /// Discovered and resolved paths of followed files, for watcher events.
     by_path: HashMap<PathBuf, FileId>,
-    /// Files deliberately not followed (sluice's own pod, odd names).
-    ignored: HashSet<FileId>,
+    /// Files deliberately not followed (sluice's own pod, odd names), by
+    /// identity and path: an inode is reused by other files.
+    ignored: HashSet<(FileId, PathBuf)>,
     /// Files that could not be opened (warned once each).
     open_failures: HashSet<FileId>,
     /// Checkpoint entries of files not followed now, kept until they expire.
@@ -246,13 +247,27 @@ impl Tailer {
             }
         }
         self.ignored
-            .retain(|id| current.values().any(|found| found == id));
+            .retain(|(id, path)| current.get(path.as_path()) == Some(id));
         let followed_before = self.files.len();
         for found in found {
-            if self.ignored.contains(&found.id) {
+            if self.ignored.contains(&(found.id, found.path.clone())) {
                 continue;
             }
             if let Some(file) = self.files.get_mut(&found.id) {
+                let changed = file.path != found.path || found.len != file.read_offset;
+                if file.handle.is_none()
+                    && !file.gone
+                    && changed
+                    && !same_start(&found.path, file.fingerprint)
+                {
+                    // A closed file's inode, reused by another file (or the
+                    // file rewritten in place): the old one is gone, and
+                    // this is a new file.
+                    tracing::info!(path = %found.path.display(), "file replaced while closed; following it as a new file");
+                    self.files.remove(&found.id);
+                    self.follow(found);
+                    continue;
+                }
                 if file.path != found.path {
                     file.path = found.path; // renamed within our paths: same file, same offset
                     self.checkpoint_dirty = true;
@@ -298,7 +313,7 @@ impl Tailer {
                         Skipped::UnknownName => "not named <pod>_<namespace>_<container>-<id>.log",
                     };
                     tracing::info!(path = %found.path.display(), reason = why, "not following container log");
-                    self.ignored.insert(found.id);
+                    self.ignored.insert((found.id, found.path.clone()));
                     return;
                 }
             },
@@ -464,7 +479,13 @@ impl Tailer {
                 Fingerprint::of(&handle, self.settings.fingerprint_bytes).unwrap_or(saved);
             let source = match &self.settings.containers {
                 None => Arc::clone(&self.source),
-                Some(containers) => match containers.source_for(&self.source, &entry.path, &path) {
+                // The rotated name (`0.log.<time>`) is not kubelet's naming:
+                // metadata comes from where the file lived.
+                Some(containers) => match containers.source_for(
+                    &self.source,
+                    &entry.path,
+                    entry.resolved.as_ref().unwrap_or(&path),
+                ) {
                     Ok(source) => source,
                     Err(_) => continue,
                 },
@@ -703,15 +724,26 @@ impl Tailer {
                 file.open_failed = false;
                 true
             }
-            Err(err) => {
-                if err.kind() == std::io::ErrorKind::NotFound {
-                    tracing::warn!(
-                        path = %file.path.display(),
-                        offset = file.read_offset,
-                        "file removed while closed; anything written to it after it was closed is lost"
-                    );
-                    file.gone = true;
-                } else if !std::mem::replace(&mut file.open_failed, true) {
+            Err(ReopenError::Gone) => {
+                // It was at its end when closed; only a write between the
+                // close and the removal could be missed.
+                tracing::debug!(path = %file.path.display(), "file removed while closed");
+                file.gone = true;
+                false
+            }
+            Err(ReopenError::Replaced) => {
+                tracing::info!(
+                    path = %file.path.display(),
+                    "file replaced while closed (same inode, other first bytes); following it as a new file"
+                );
+                file.gone = true;
+                // Released at the end of this pass; the next scan follows
+                // the new content.
+                self.changes.request_rescan();
+                false
+            }
+            Err(ReopenError::Io(err)) => {
+                if !std::mem::replace(&mut file.open_failed, true) {
                     tracing::warn!(path = %file.path.display(), error = %err, "cannot open file; will retry");
                 }
                 false
@@ -855,23 +887,29 @@ impl Tailer {
     /// When the loop must look again without being woken.
     fn next_wake(&self) -> Instant {
         let now = Instant::now();
-        // Only deadlines still ahead: one already passed was handled by the
-        // pass that just ran, or waits for an event (an acknowledgement).
+        // A deadline already passed counts as now, unless what it waits for
+        // is settled (drained) or waits for something else (a pause, a
+        // descriptor, an acknowledgement).
         let mut wake = self.next_full_pass;
         let mut consider = |deadline: Instant| {
-            if deadline > now {
+            if deadline >= now {
                 wake = wake.min(deadline);
             }
         };
         for file in self.files.values() {
-            if let Some(deadline) = file.decoder.next_deadline() {
-                consider(deadline);
+            // A file that cannot be read now waits for the full pass.
+            if file.open_failed || file.gone {
+                continue;
             }
             if let Some(until) = file.paused_until {
                 consider(until);
+                continue;
             }
-            if let Some(rotated_at) = file.rotated_at {
-                consider(rotated_at.max(file.last_growth) + self.settings.rotate_wait);
+            if let Some(deadline) = file.decoder.next_deadline() {
+                consider(deadline.max(now));
+            }
+            if let Some(rotated_at) = file.rotated_at.filter(|_| !file.drained) {
+                consider((rotated_at.max(file.last_growth) + self.settings.rotate_wait).max(now));
             }
         }
         if self.checkpoint_dirty {
@@ -937,6 +975,14 @@ impl Tailer {
             .last_seen
             .is_some_and(|seen| chrono::Utc::now().timestamp().saturating_sub(seen) > forget_after)
     }
+}
+
+/// Whether the file at `path` still begins with the bytes `fingerprint`
+/// covers.
+fn same_start(path: &std::path::Path, fingerprint: Fingerprint) -> bool {
+    File::open(path)
+        .and_then(|file| Fingerprint::of(&file, fingerprint.len))
+        .is_ok_and(|now| now == fingerprint)
 }
 
 fn checkpoint_entry(id: FileId, file: &TrackedFile) -> FileCheckpoint {

@@ -252,3 +252,377 @@ fn writes_to_the_new_file_are_seen_while_the_rotated_one_is_held() {
         );
     }
 }
+
+// Found in the second review.
+
+fn start_rules(flush: Duration) -> Arc<crate::inputs::multiline::MultilineRules> {
+    Arc::new(
+        crate::inputs::multiline::MultilineRules::new(Some(r"^\S"), None, 500, 1 << 20, flush)
+            .unwrap(),
+    )
+}
+
+/// Under backpressure a multiline event whose lines straddle a 256 KiB read
+/// chunk is split: the send of chunk 1's lines blocks longer than
+/// `flush_ms`, and `push` of chunk 2 flushes the pending event as "idle"
+/// although its continuation lines were already in the file.
+#[tokio::test(flavor = "multi_thread")]
+async fn backpressure_does_not_split_a_multiline_event_at_a_chunk_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, b"first\nsecond\n").unwrap();
+    let mut settings = settings(dir.path());
+    settings.multiline = Some(start_rules(Duration::from_millis(200)));
+    let (sender, mut batches) = mpsc::channel(1);
+    let (outcomes_sender, _outcomes) = mpsc::unbounded_channel();
+    let mut tailer = Tailer::new(source(), settings, context(sender), outcomes_sender);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap(); // "first" fills the channel
+                                           // Filler, then an event whose header ends just before the chunk boundary.
+    let mut body = Vec::new();
+    let header = b"EVENT boom\n";
+    while body.len() + 30 + header.len() < super::READ_CHUNK_BYTES {
+        body.extend_from_slice(b"filler line xxxxxxxxxxxxxxxx\n");
+    }
+    let pad = super::READ_CHUNK_BYTES - body.len() - header.len();
+    body.extend(std::iter::repeat_n(b'p', pad - 1));
+    body.push(b'\n');
+    body.extend_from_slice(header);
+    assert_eq!(body.len(), super::READ_CHUNK_BYTES); // chunk 1 ends with the header
+    body.extend_from_slice(b"  at one\n  at two\nend\n");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&app)
+        .unwrap()
+        .write_all(&body)
+        .unwrap();
+    let consumer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(600)).await; // a slow sink
+        let mut events = Vec::new();
+        while let Ok(Some(batch)) =
+            tokio::time::timeout(Duration::from_millis(500), batches.recv()).await
+        {
+            for (line, _) in batch.lines.iter() {
+                events.push(String::from_utf8_lossy(line).into_owned());
+            }
+            batch.ack.delivered();
+        }
+        events
+    });
+    tailer.read_pass(true).await.unwrap();
+    let events = consumer.await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|event| event == "EVENT boom\n  at one\n  at two"),
+        "stack trace split: {:?}",
+        events
+            .iter()
+            .filter(|e| e.contains("EVENT") || e.contains("at "))
+            .collect::<Vec<_>>()
+    );
+}
+
+fn drain_lines(batches: &mut mpsc::Receiver<InputBatch>) -> Vec<String> {
+    let mut lines = Vec::new();
+    while let Ok(batch) = batches.try_recv() {
+        for (line, _) in batch.lines.iter() {
+            lines.push(String::from_utf8_lossy(line).into_owned());
+        }
+        batch.ack.delivered();
+    }
+    lines
+}
+
+/// A file closed while idle is reopened by inode alone: `reopen` never
+/// checks the fingerprint, and `was_truncated` needs an open handle. A file
+/// rewritten in place (O_TRUNC) with other, longer content before it is
+/// reopened is read from the old offset: its head is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_closed_file_rewritten_longer_is_read_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, b"old one\nold two\n").unwrap();
+    let mut settings = settings(dir.path());
+    settings.close_idle_after = Duration::ZERO;
+    let (mut tailer, mut batches, _outcomes) = tailer(settings);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(drain_lines(&mut batches), ["old one", "old two"]);
+    tailer.scan(); // idle: closed
+    assert_eq!(open_handles(&tailer), 0);
+    std::fs::write(&app, b"NEW first line, longer than before\nNEW second\n").unwrap();
+    tailer.scan();
+    tailer.read_pass(false).await.unwrap();
+    let lines = drain_lines(&mut batches);
+    assert_eq!(
+        lines,
+        ["NEW first line, longer than before", "NEW second"],
+        "the rewritten file was read from the old offset"
+    );
+}
+
+/// Same with delete + create: the new file usually gets the freed inode
+/// (ext4), and is taken for the closed old one at its old offset.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_file_on_the_inode_of_an_idle_closed_one_starts_at_zero() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, b"old one\nold two\n").unwrap();
+    let inode = std::fs::metadata(&app).unwrap().ino();
+    let mut settings = settings(dir.path());
+    settings.close_idle_after = Duration::ZERO;
+    let (mut tailer, mut batches, _outcomes) = tailer(settings);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    drain_lines(&mut batches);
+    tailer.scan(); // idle: closed
+    std::fs::remove_file(&app).unwrap();
+    let other = dir.path().join("other.log");
+    std::fs::write(&other, b"OTHER first line, a new file\nOTHER second\n").unwrap();
+    if std::fs::metadata(&other).unwrap().ino() != inode {
+        eprintln!("inode not reused on this filesystem; nothing to check");
+        return;
+    }
+    tailer.scan();
+    tailer.read_pass(false).await.unwrap();
+    assert_eq!(
+        drain_lines(&mut batches),
+        ["OTHER first line, a new file", "OTHER second"],
+        "a new file on a reused inode was taken for a rename and read from the old offset"
+    );
+}
+
+mod kubernetes {
+    use super::*;
+    use crate::inputs::kubernetes::{KubernetesSettings, PathMetadata, TagTemplate};
+    use std::path::PathBuf;
+
+    pub fn settings(root: &Path) -> TailSettings {
+        let containers = KubernetesSettings {
+            root: root.to_path_buf(),
+            tag: TagTemplate::parse("kube.{namespace}.{pod}.{container}.{pod_uid}").unwrap(),
+            max_entry_bytes: 1 << 20,
+            own_pod: None,
+            metadata: Arc::new(PathMetadata),
+        };
+        let mut settings = test_support::settings(root, "kube");
+        settings.selector.paths = vec![containers.pattern()];
+        settings.containers = Some(Arc::new(containers));
+        settings
+    }
+
+    /// `pods/<ns>_<pod>_<uid>/<container>/<n>.log` and its link; returns both.
+    pub fn add(root: &Path, ns: &str, pod: &str, n: u32, log: &[u8]) -> (PathBuf, PathBuf) {
+        let dir = root.join(format!("pods/{ns}_{pod}_uid-{pod}/app"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!("{n}.log"));
+        std::fs::write(&file, log).unwrap();
+        std::fs::create_dir_all(root.join("containers")).unwrap();
+        let id: String = std::iter::repeat_n('a', 63)
+            .chain(std::iter::once(char::from(b'0' + n as u8)))
+            .collect();
+        let link = root.join(format!("containers/{pod}_{ns}_app-{id}.log"));
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        (file, link)
+    }
+
+    pub fn tagged_lines(batches: &mut mpsc::Receiver<InputBatch>) -> Vec<(String, String)> {
+        let mut lines = Vec::new();
+        while let Ok(batch) = batches.try_recv() {
+            for (line, _) in batch.lines.iter() {
+                lines.push((
+                    batch.source.tag.to_string(),
+                    String::from_utf8_lossy(line).into_owned(),
+                ));
+            }
+            batch.ack.delivered();
+        }
+        lines
+    }
+}
+
+/// Pod churn: an idle-closed container log is deleted with its pod, and a
+/// new pod's log gets the freed inode before the tailer scans (it was busy
+/// sending under backpressure). The new file is taken for a rename of the
+/// old one: wrong pod's tag and metadata, and read from the old offset.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_pods_log_on_a_reused_inode_gets_its_own_metadata() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (old_file, old_link) = kubernetes::add(
+        root,
+        "jobs",
+        "report-1",
+        0,
+        b"2026-11-23T10:00:00.000000001Z stdout F report done\n",
+    );
+    let inode = std::fs::metadata(&old_file).unwrap().ino();
+    let mut settings = kubernetes::settings(root);
+    settings.close_idle_after = Duration::ZERO;
+    let (mut tailer, mut batches, _outcomes) = tailer(settings);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(kubernetes::tagged_lines(&mut batches).len(), 1);
+    tailer.scan(); // idle: closed
+    std::fs::remove_file(&old_link).unwrap();
+    std::fs::remove_dir_all(old_file.parent().unwrap().parent().unwrap()).unwrap();
+    let (new_file, _) = kubernetes::add(
+        root,
+        "payments",
+        "web-2",
+        0,
+        b"2026-11-23T10:05:00.000000001Z stdout F card 4111 charged for order 77\n",
+    );
+    if std::fs::metadata(&new_file).unwrap().ino() != inode {
+        eprintln!("inode not reused on this filesystem; nothing to check");
+        return;
+    }
+    tailer.scan();
+    tailer.read_pass(false).await.unwrap();
+    assert_eq!(
+        kubernetes::tagged_lines(&mut batches),
+        [(
+            "kube.payments.web-2.app.uid-web-2".to_owned(),
+            "card 4111 charged for order 77".to_owned()
+        )]
+    );
+}
+
+/// kubelet rotates `0.log` to `0.log.<timestamp>` while sluice is down; the
+/// rotated file is recovered, but its source is built from the rotated name,
+/// which is not `<n>.log`: the pod UID is lost from tag and record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_container_log_rotated_while_down_keeps_its_pod_uid() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (file, _) = kubernetes::add(
+        root,
+        "shop",
+        "web-1",
+        0,
+        b"2026-11-23T10:00:00.1Z stdout F one\n",
+    );
+    {
+        let (mut tailer, mut batches, mut outcomes) = tailer(kubernetes::settings(root));
+        tailer.scan();
+        tailer.read_pass(true).await.unwrap();
+        assert_eq!(
+            kubernetes::tagged_lines(&mut batches),
+            [("kube.shop.web-1.app.uid-web-1".to_owned(), "one".to_owned())]
+        );
+        tailer.settle(outcomes.recv().await.unwrap());
+        tailer.checkpoint_if_due(true);
+    }
+    // While down: one more line, then kubelet's rotation.
+    let mut writer = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap();
+    writer
+        .write_all(b"2026-11-23T10:00:00.2Z stdout F two\n")
+        .unwrap();
+    std::fs::rename(&file, file.with_file_name("0.log.20261123-100001")).unwrap();
+    std::fs::write(&file, b"2026-11-23T10:00:00.3Z stdout F three\n").unwrap();
+    let (mut tailer, mut batches, _outcomes) = tailer(kubernetes::settings(root));
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    let mut lines = kubernetes::tagged_lines(&mut batches);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            (
+                "kube.shop.web-1.app.uid-web-1".to_owned(),
+                "three".to_owned()
+            ),
+            ("kube.shop.web-1.app.uid-web-1".to_owned(), "two".to_owned()),
+        ]
+    );
+}
+
+/// The `ignored` set is keyed by inode alone: sluice's own (previous)
+/// container log is removed and another pod's new log gets its inode before
+/// the next scan; that pod is then never followed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_on_the_inode_of_an_ignored_one_is_followed() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (own_file, own_link) = kubernetes::add(
+        root,
+        "sluice",
+        "sluice-x",
+        0,
+        b"2026-11-23T10:00:00.1Z stderr F own\n",
+    );
+    let inode = std::fs::metadata(&own_file).unwrap().ino();
+    let mut settings = kubernetes::settings(root);
+    if let Some(containers) = &mut settings.containers {
+        Arc::make_mut(containers).own_pod = Some(crate::inputs::kubernetes::OwnPod {
+            namespace: "sluice".into(),
+            name: "sluice-x".into(),
+        });
+    }
+    let (mut tailer, mut batches, _outcomes) = tailer(settings);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert!(kubernetes::tagged_lines(&mut batches).is_empty());
+    std::fs::remove_file(&own_link).unwrap();
+    std::fs::remove_dir_all(own_file.parent().unwrap().parent().unwrap()).unwrap();
+    let (new_file, _) = kubernetes::add(
+        root,
+        "shop",
+        "web-1",
+        0,
+        b"2026-11-23T10:00:01.1Z stdout F hello\n",
+    );
+    if std::fs::metadata(&new_file).unwrap().ino() != inode {
+        eprintln!("inode not reused on this filesystem; nothing to check");
+        return;
+    }
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(
+        kubernetes::tagged_lines(&mut batches),
+        [(
+            "kube.shop.web-1.app.uid-web-1".to_owned(),
+            "hello".to_owned()
+        )],
+        "the new pod's log is still ignored"
+    );
+}
+
+/// A DaemonSet rollout replaces sluice-old by sluice-new on each node; the
+/// old pod's logs stay on disk until kubelet's GC (about a minute). Only the
+/// current pod name is excluded, so the new pod ships the old pod's log from
+/// offset 0: with the stdout sink, every record the old pod shipped again.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_previous_sluice_pods_logs_are_not_shipped_after_a_rollout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    kubernetes::add(
+        root,
+        "sluice",
+        "sluice-a1b2c",
+        0,
+        b"2026-11-23T10:00:00.1Z stdout F {\"shipped\":\"record\"}\n",
+    );
+    let mut settings = kubernetes::settings(root);
+    if let Some(containers) = &mut settings.containers {
+        Arc::make_mut(containers).own_pod = Some(crate::inputs::kubernetes::OwnPod {
+            namespace: "sluice".into(),
+            name: "sluice-x9y8z".into(),
+        });
+    }
+    let (mut tailer, mut batches, _outcomes) = tailer(settings);
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(
+        kubernetes::tagged_lines(&mut batches),
+        [],
+        "sluice's own output fed back"
+    );
+}
