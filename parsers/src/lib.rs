@@ -16,15 +16,35 @@
 
 mod json;
 mod regex_parser;
+mod syslog;
+mod syslog_time;
 mod timestamp;
 
 pub use json::parse_json;
 pub use regex_parser::{FieldType, RegexParser};
+pub use syslog::{parse_rfc3164, parse_rfc5424, parse_syslog, parse_syslog_at, Rfc3164Context};
 pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATES};
 
 /// One log event's fields: an ordered JSON object. This is the currency
 /// between sluice's crates.
 pub type Record = serde_json::Map<String, serde_json::Value>;
+
+/// Parses `line` with the built-in parser called `name` (`syslog`, ...);
+/// `None` when there is no built-in parser of that name.
+///
+/// ```
+/// use sluice_parsers::parse_format;
+///
+/// let parsed = parse_format("syslog", b"<13>1 2026-11-23T10:29:01Z host app - - - hi");
+/// assert_eq!(parsed.unwrap().unwrap()["message"], "hi");
+/// assert!(parse_format("no-such-format", b"").is_none());
+/// ```
+pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
+    match name {
+        "syslog" => Some(parse_syslog(line)),
+        _ => None,
+    }
+}
 
 /// Why a line could not be parsed. Every variant carries the byte offset in
 /// the line where parsing gave up.
