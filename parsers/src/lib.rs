@@ -14,13 +14,62 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access_log;
+mod apache;
 mod json;
+mod klog;
+mod logfmt;
+mod nginx;
 mod regex_parser;
+mod scan;
 mod timestamp;
 
+pub use apache::{parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in};
 pub use json::parse_json;
+pub use klog::{parse_klog, parse_klog_at, parse_klog_in};
+pub use logfmt::{parse_kv, parse_logfmt};
+pub use nginx::{parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in};
 pub use regex_parser::{FieldType, RegexParser};
 pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATES};
+
+/// Parses `line` with the built-in format called `name`; `None` when no
+/// format has that name. Formats without a year take it from the clock
+/// (see [`parse_format_at`]); zoneless times are read as UTC.
+///
+/// Names: `json`, `logfmt`, `kv`, `nginx` (access, or error for lines
+/// starting `YYYY/`), `nginx_access`, `nginx_error`, `apache` (error for
+/// lines starting `[`, access otherwise), `apache_access`, `apache_error`,
+/// `klog`.
+///
+/// ```
+/// let record = sluice_parsers::parse_format("logfmt", b"level=info msg=hi").unwrap().unwrap();
+/// assert_eq!(record["msg"], "hi");
+/// assert!(sluice_parsers::parse_format("nope", b"").is_none());
+/// ```
+pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
+    parse_format_at(name, line, chrono::Utc::now())
+}
+
+/// [`parse_format`] with `now` as the reference time for year inference.
+pub fn parse_format_at(
+    name: &str,
+    line: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Result<Record, ParseError>> {
+    Some(match name {
+        "json" => parse_json(line),
+        "logfmt" => parse_logfmt(line),
+        "kv" => parse_kv(line),
+        "nginx" => parse_nginx(line),
+        "nginx_access" => parse_nginx_access(line),
+        "nginx_error" => parse_nginx_error(line),
+        "apache" => parse_apache(line),
+        "apache_access" => parse_apache_access(line),
+        "apache_error" => parse_apache_error(line),
+        "klog" => parse_klog_at(line, now),
+        _ => return None,
+    })
+}
 
 /// One log event's fields: an ordered JSON object. This is the currency
 /// between sluice's crates.
