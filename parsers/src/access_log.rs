@@ -217,7 +217,7 @@ pub(crate) fn clf_time(c: &mut Cursor<'_>) -> Result<String, ParseError> {
         Some(b'-') => -1,
         _ => return Err(c.error("expected '+' or '-' opening the UTC offset")),
     };
-    c.eat(c.peek().unwrap_or(b'+'));
+    c.bump();
     let hours = c.fixed_digits(2, "the UTC offset")?;
     let minutes = c.fixed_digits(2, "the UTC offset")?;
     let zone = FixedOffset::east_opt(sign * (hours as i32 * 3600 + minutes as i32 * 60))

@@ -182,15 +182,15 @@ pub fn parse_apache_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, P
 }
 
 /// 2.4 writes `[client 203.0.113.9:37434]` and `[client ::1:58716]`: the
-/// port follows the last colon. 2.2 writes the address alone, so an IPv6
-/// address there must not lose its last group.
+/// port follows the last colon, and what precedes it must be an IP. 2.2
+/// writes the address alone, so an IPv6 address there must not lose its
+/// last group.
 fn split_client(address: &str, with_port: bool) -> (&str, Option<u64>) {
     if with_port {
         if let Some((host, port)) = address.rsplit_once(':') {
-            if let Some(port) = crate::scan::parse_u64(port.as_bytes()).filter(|p| *p <= 65_535) {
-                if !host.is_empty() {
-                    return (host, Some(port));
-                }
+            let port = crate::scan::parse_u64(port.as_bytes()).filter(|p| *p <= 65_535);
+            if let Some(port) = port.filter(|_| host.parse::<std::net::IpAddr>().is_ok()) {
+                return (host, Some(port));
             }
         }
     }
@@ -240,6 +240,12 @@ mod tests {
         assert_eq!(split_client("::1:58716", true), ("::1", Some(58716)));
         assert_eq!(split_client("::1", false), ("::1", None));
         assert_eq!(split_client("host", true), ("host", None));
+        assert_eq!(split_client("host:80", true), ("host:80", None));
+        assert_eq!(split_client("2001:db8::1", true), ("2001:db8::1", None));
+        assert_eq!(
+            split_client("2001:db8::1:443", true),
+            ("2001:db8::1", Some(443))
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn parse_klog_in(
         Some(b'F') => "fatal",
         _ => return Err(c.error("expected a severity letter (I, W, E or F)")),
     };
-    c.eat(c.peek().unwrap_or(b'I'));
+    c.bump();
     let date_start = c.pos();
     let month = c.fixed_digits(2, "the month")?;
     let day = c.fixed_digits(2, "the day")?;

@@ -99,6 +99,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Steps over one byte the caller has just looked at with [`peek`].
+    ///
+    /// [`peek`]: Self::peek
+    pub(crate) fn bump(&mut self) {
+        self.set_pos(self.pos + 1);
+    }
+
     /// Consumes `byte` if it is next.
     pub(crate) fn eat(&mut self, byte: u8) -> bool {
         if self.peek() == Some(byte) {
