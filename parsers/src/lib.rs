@@ -47,7 +47,7 @@ pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATE
 /// assert!(sluice_parsers::parse_format("nope", b"").is_none());
 /// ```
 pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
-    parse_format_at(name, line, chrono::Utc::now())
+    dispatch(name, line, chrono::Utc::now)
 }
 
 /// [`parse_format`] with `now` as the reference time for year inference.
@@ -55,6 +55,15 @@ pub fn parse_format_at(
     name: &str,
     line: &[u8],
     now: chrono::DateTime<chrono::Utc>,
+) -> Option<Result<Record, ParseError>> {
+    dispatch(name, line, || now)
+}
+
+/// The clock is read only by the formats that need it.
+fn dispatch(
+    name: &str,
+    line: &[u8],
+    now: impl FnOnce() -> chrono::DateTime<chrono::Utc>,
 ) -> Option<Result<Record, ParseError>> {
     Some(match name {
         "json" => parse_json(line),
@@ -66,7 +75,7 @@ pub fn parse_format_at(
         "apache" => parse_apache(line),
         "apache_access" => parse_apache_access(line),
         "apache_error" => parse_apache_error(line),
-        "klog" => parse_klog_at(line, now),
+        "klog" => parse_klog_at(line, now()),
         _ => return None,
     })
 }
