@@ -239,7 +239,10 @@ pub(crate) fn clf_time(c: &mut Cursor<'_>) -> Result<String, ParseError> {
 /// that are not text.
 pub(crate) fn quoted<'a>(c: &mut Cursor<'a>, what: &str) -> Result<Cow<'a, str>, ParseError> {
     let open = c.pos();
-    c.expect(b'"', &format!("'\"' opening {what}"))?;
+    if c.peek() != Some(b'"') {
+        return Err(c.error(format!("expected '\"' opening {what}, found {}", c.found())));
+    }
+    c.bump();
     let body_start = c.pos();
     let bytes = c.line().as_bytes();
     let mut escaped = false;
