@@ -14,37 +14,81 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access_log;
+mod apache;
 mod json;
+mod klog;
+mod logfmt;
+mod nginx;
 mod regex_parser;
+mod scan;
 mod syslog;
 mod syslog_time;
 mod timestamp;
 
+pub use apache::{parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in};
 pub use json::parse_json;
+pub use klog::{parse_klog, parse_klog_at, parse_klog_in};
+pub use logfmt::{parse_kv, parse_logfmt};
+pub use nginx::{parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in};
 pub use regex_parser::{FieldType, RegexParser};
 pub use syslog::{parse_rfc3164, parse_rfc5424, parse_syslog, parse_syslog_at, Rfc3164Context};
 pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATES};
 
+/// Parses `line` with the built-in format called `name`; `None` when no
+/// format has that name. Formats without a year take it from the clock
+/// (see [`parse_format_at`]); zoneless times are read as UTC.
+///
+/// Names: `json`, `logfmt`, `kv`, `nginx` (access, or error for lines
+/// starting `YYYY/`), `nginx_access`, `nginx_error`, `apache` (error for
+/// lines starting `[`, access otherwise), `apache_access`, `apache_error`,
+/// `klog`, `syslog` (RFC 5424 or 3164, detected per line).
+///
+/// ```
+/// let record = sluice_parsers::parse_format("logfmt", b"level=info msg=hi").unwrap().unwrap();
+/// assert_eq!(record["msg"], "hi");
+/// let syslog = sluice_parsers::parse_format("syslog", b"<13>1 2026-11-23T10:29:01Z host app - - - hi");
+/// assert_eq!(syslog.unwrap().unwrap()["message"], "hi");
+/// assert!(sluice_parsers::parse_format("nope", b"").is_none());
+/// ```
+pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
+    dispatch(name, line, chrono::Utc::now)
+}
+
+/// [`parse_format`] with `now` as the reference time for year inference.
+pub fn parse_format_at(
+    name: &str,
+    line: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Result<Record, ParseError>> {
+    dispatch(name, line, || now)
+}
+
+/// The clock is read only by the formats that need it.
+fn dispatch(
+    name: &str,
+    line: &[u8],
+    now: impl FnOnce() -> chrono::DateTime<chrono::Utc>,
+) -> Option<Result<Record, ParseError>> {
+    Some(match name {
+        "json" => parse_json(line),
+        "logfmt" => parse_logfmt(line),
+        "kv" => parse_kv(line),
+        "nginx" => parse_nginx(line),
+        "nginx_access" => parse_nginx_access(line),
+        "nginx_error" => parse_nginx_error(line),
+        "apache" => parse_apache(line),
+        "apache_access" => parse_apache_access(line),
+        "apache_error" => parse_apache_error(line),
+        "klog" => parse_klog_at(line, now()),
+        "syslog" => parse_syslog_at(line, now()),
+        _ => return None,
+    })
+}
+
 /// One log event's fields: an ordered JSON object. This is the currency
 /// between sluice's crates.
 pub type Record = serde_json::Map<String, serde_json::Value>;
-
-/// Parses `line` with the built-in parser called `name` (`syslog`, ...);
-/// `None` when there is no built-in parser of that name.
-///
-/// ```
-/// use sluice_parsers::parse_format;
-///
-/// let parsed = parse_format("syslog", b"<13>1 2026-11-23T10:29:01Z host app - - - hi");
-/// assert_eq!(parsed.unwrap().unwrap()["message"], "hi");
-/// assert!(parse_format("no-such-format", b"").is_none());
-/// ```
-pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
-    match name {
-        "syslog" => Some(parse_syslog(line)),
-        _ => None,
-    }
-}
 
 /// Why a line could not be parsed. Every variant carries the byte offset in
 /// the line where parsing gave up.

@@ -1,0 +1,130 @@
+//! Criterion benches of the web and app formats on realistic lines:
+//! `cargo bench -p sluice-parsers --bench formats`. Throughput is bytes of
+//! input per second, one core, records built and dropped.
+
+use std::hint::black_box;
+
+use chrono::{DateTime, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sluice_parsers::{parse_apache_error, parse_klog_at, parse_logfmt, parse_nginx_access};
+
+const LINES: usize = 1_000;
+
+fn logfmt_lines() -> Vec<String> {
+    (0..LINES)
+        .map(|n| match n % 3 {
+            0 => format!(
+                r#"ts=2026-11-23T10:{:02}:{:02}.{:03}Z level=info caller=server.go:{} msg="request served" method=GET path=/api/v1/items/{n} status=200 duration_ms={}.{} request_id=7f3c9a2e-1b4d-4e8f-9a6b-{n:012x}"#,
+                n % 60, n % 59, n % 1000, 100 + n % 50, n % 40, n % 10
+            ),
+            1 => format!(
+                r#"at=info method=POST path="/checkout" host=shop.example.org request_id={n:08x}-6a83-4c12-8269-97c8e32cdb22 fwd="203.0.113.{}" dyno=web.{} connect=1ms service={}ms status=201 bytes={} protocol=https"#,
+                n % 255, n % 8, n % 300, 200 + n
+            ),
+            _ => format!(
+                r#"level=warn ts=2026-11-23T10:29:01.{:03}Z component=compactor msg="slow compaction \"block-{n}\"" tenant=team-{} took={}s retry"#,
+                n % 1000, n % 20, n % 90
+            ),
+        })
+        .collect()
+}
+
+fn nginx_lines() -> Vec<String> {
+    let agents = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+        "curl/8.5.0",
+        "Debian APT-HTTP/1.3 (2.6.1)",
+    ];
+    (0..LINES)
+        .map(|n| {
+            let client = if n % 7 == 0 {
+                format!("2001:db8::{:x}", n)
+            } else {
+                format!("198.51.{}.{}", n % 200, n % 250)
+            };
+            let referrer = if n % 3 == 0 {
+                "-".to_owned()
+            } else {
+                format!("https://www.example.org/catalog?page={}", n % 9)
+            };
+            format!(
+                r#"{client} - - [23/Nov/2026:10:{:02}:{:02} +0000] "GET /static/app.{n:x}.js?v={} HTTP/1.1" {} {} "{referrer}" "{}""#,
+                n % 60,
+                n % 59,
+                n % 17,
+                [200, 200, 304, 404][n % 4],
+                1000 + n * 37,
+                agents[n % agents.len()]
+            )
+        })
+        .collect()
+}
+
+fn apache_error_lines() -> Vec<String> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/loghub2k/Apache/Apache_2k.log"
+    ))
+    .unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().take(LINES / 2).map(str::to_owned).collect();
+    lines.extend((0..LINES / 2).map(|n| {
+        format!(
+            "[Mon Nov 23 10:29:{:02}.{:06} 2026] [core:error] [pid {}:tid 140245452765056] [client 203.0.113.{}:{}] AH00126: Invalid URI in request GET /{n} HTTP/1.1, referer: https://example.org/",
+            n % 60, n, 1000 + n, n % 255, 30000 + n
+        )
+    }));
+    lines
+}
+
+fn klog_lines() -> Vec<String> {
+    (0..LINES)
+        .map(|n| {
+            format!(
+                "{}1123 10:29:{:02}.{:06}    {} reflector.go:{}] k8s.io/client-go/informers/factory.go:150: watch of *v1.Pod ended with: too old resource version: {n}",
+                ['I', 'W', 'E'][n % 3],
+                n % 60,
+                n,
+                1 + n % 20,
+                100 + n % 300
+            )
+        })
+        .collect()
+}
+
+fn bench_format(c: &mut Criterion, name: &str, lines: &[String], parse: impl Fn(&[u8]) -> bool) {
+    assert!(
+        lines.iter().all(|line| parse(line.as_bytes())),
+        "{name}: sample lines must parse"
+    );
+    let bytes: usize = lines.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("formats");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            for line in lines {
+                black_box(parse(black_box(line.as_bytes())));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn formats(c: &mut Criterion) {
+    let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().expect("reference time");
+    bench_format(c, "logfmt", &logfmt_lines(), |line| {
+        parse_logfmt(line).is_ok()
+    });
+    bench_format(c, "nginx_access", &nginx_lines(), |line| {
+        parse_nginx_access(line).is_ok()
+    });
+    bench_format(c, "apache_error", &apache_error_lines(), |line| {
+        parse_apache_error(line).is_ok()
+    });
+    bench_format(c, "klog", &klog_lines(), |line| {
+        parse_klog_at(line, now).is_ok()
+    });
+}
+
+criterion_group!(benches, formats);
+criterion_main!(benches);
