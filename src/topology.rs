@@ -255,21 +255,29 @@ impl Builder<'_> {
             let (parser, parser_time_key) = match parser_name.as_deref().unwrap_or(default_parser) {
                 "json" => (LineParser::Json, None),
                 "none" => (LineParser::None, None),
-                other => match parsers.get(other) {
-                    Some((parser, time_key)) => {
-                        (LineParser::Regex(parser.clone()), time_key.clone())
+                other => {
+                    let format = sluice_parsers::FORMATS.iter().find(|name| **name == other);
+                    match (parsers.get(other), format) {
+                        (Some((parser, time_key)), _) => {
+                            (LineParser::Regex(parser.clone()), time_key.clone())
+                        }
+                        (None, Some(format)) => (LineParser::Format(format), None),
+                        (None, None) => {
+                            let mut known: Vec<&str> = vec!["none"];
+                            known.extend(sluice_parsers::FORMATS);
+                            known.extend(parsers.keys().map(String::as_str));
+                            self.error(self.file.error_at_key(
+                                input,
+                                "parser",
+                                format!(
+                                    "unknown parser `{other}`; available: {}",
+                                    known.join(", ")
+                                ),
+                            ));
+                            (LineParser::None, None)
+                        }
                     }
-                    None => {
-                        let mut known: Vec<&str> = vec!["json", "none"];
-                        known.extend(parsers.keys().map(String::as_str));
-                        self.error(self.file.error_at_key(
-                            input,
-                            "parser",
-                            format!("unknown parser `{other}`; available: {}", known.join(", ")),
-                        ));
-                        (LineParser::None, None)
-                    }
-                },
+                }
             };
             let source = Arc::new(SourceInfo {
                 name: name.as_str().into(),

@@ -104,10 +104,10 @@ fn run_refuses_a_broken_config_the_same_way() {
             "run",
             &[(
                 "sluice.yaml",
-                "inputs:\n  app: {type: stdin, parser: nginx}\nsinks:\n  local: {type: file}\n"
+                "inputs:\n  app: {type: stdin, parser: cobol}\nsinks:\n  local: {type: file}\n"
             )]
         ),
-        ["sluice.yaml:2:30: unknown parser `nginx`; available: json, none"]
+        ["sluice.yaml:2:30: unknown parser `cobol`; available: none, json, logfmt, kv, nginx, nginx_access, nginx_error, apache, apache_access, apache_error, klog, syslog"]
     );
 }
 

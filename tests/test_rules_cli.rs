@@ -127,3 +127,29 @@ fn every_command_explains_itself_with_an_example() {
         );
     }
 }
+
+#[test]
+fn test_rules_uses_the_inputs_configured_format_parser() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "sluice.yaml",
+        "inputs:\n  web:\n    type: stdin\n    parser: nginx\nsinks:\n  local:\n    type: file\n",
+    );
+    let line = "203.0.113.7 - alice [23/Nov/2026:10:29:01 +0000] \"GET /cart?id=7 HTTP/1.1\" 404 153 \"-\" \"curl/8.5.0\"\n";
+    let output = workspace.run(
+        &["test-rules", "-c", "sluice.yaml", "--format", "json"],
+        line.as_bytes(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let parsed = &report["stages"]["parse"];
+    assert_eq!(parsed["source"]["ip"], "203.0.113.7");
+    assert_eq!(parsed["http"]["request"]["method"], "GET");
+    assert_eq!(parsed["http"]["response"]["status_code"], 404);
+    assert_eq!(parsed["url"]["original"], "/cart?id=7");
+    assert_eq!(parsed["user_agent"]["original"], "curl/8.5.0");
+}

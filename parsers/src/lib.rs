@@ -55,6 +55,21 @@ pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError
     dispatch(name, line, chrono::Utc::now)
 }
 
+/// Every name [`parse_format`] knows.
+pub const FORMATS: &[&str] = &[
+    "json",
+    "logfmt",
+    "kv",
+    "nginx",
+    "nginx_access",
+    "nginx_error",
+    "apache",
+    "apache_access",
+    "apache_error",
+    "klog",
+    "syslog",
+];
+
 /// [`parse_format`] with `now` as the reference time for year inference.
 pub fn parse_format_at(
     name: &str,
@@ -84,6 +99,16 @@ fn dispatch(
         "syslog" => parse_syslog_at(line, now()),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod format_names {
+    #[test]
+    fn every_listed_format_dispatches() {
+        for name in super::FORMATS {
+            assert!(super::parse_format(name, b"x").is_some(), "{name}");
+        }
+    }
 }
 
 /// One log event's fields: an ordered JSON object. This is the currency

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sluice_parsers::{
-    parse_guessed_timestamp, parse_json, parse_timestamp, Record, RegexParser, TIME_KEY_CANDIDATES,
+    parse_format_at, parse_guessed_timestamp, parse_json, parse_timestamp, Record, RegexParser,
+    TIME_KEY_CANDIDATES,
 };
 use sluice_rules::FieldPath;
 
@@ -23,6 +24,9 @@ pub enum LineParser {
     None,
     /// A user-defined regex parser.
     Regex(Arc<RegexParser>),
+    /// A built-in format (`syslog`, `nginx`, `logfmt`, ...; see
+    /// [`sluice_parsers::FORMATS`]).
+    Format(&'static str),
 }
 
 impl LineParser {
@@ -31,6 +35,7 @@ impl LineParser {
         match self {
             Self::Json => "json".to_owned(),
             Self::None => "none".to_owned(),
+            Self::Format(name) => (*name).to_owned(),
             Self::Regex(parser) => {
                 format!("regex {:?} types {:?}", parser.pattern(), parser.types())
             }
@@ -85,6 +90,11 @@ pub fn parse_line(
         LineParser::Json => parse_json(line),
         LineParser::Regex(parser) => parser.parse(line),
         LineParser::None => Ok(message_record(line)),
+        // The read time anchors formats without a year (syslog, klog), so
+        // a replayed file gets the year it was written in.
+        LineParser::Format(name) => {
+            parse_format_at(name, line, read_time).unwrap_or_else(|| Ok(message_record(line)))
+        }
     };
     let (record, parse_failed) = match result {
         Ok(record) => (record, false),
