@@ -964,40 +964,4 @@ mod tests {
         assert_eq!(trim_line_end(b"x\r\n"), b"x");
         assert_eq!(trim_line_end(b"\n"), b"");
     }
-
-    /// Parse-only and parse-plus-record throughput on loghub's OpenSSH
-    /// sample: `cargo test --release -p sluice-parsers -- --ignored
-    /// --nocapture syslog::tests::throughput`. The criterion bench
-    /// (`parsers/benches/syslog.rs`) measures the public functions.
-    #[test]
-    #[ignore = "a measurement, not a check; run in release"]
-    fn throughput() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/loghub2k/OpenSSH/OpenSSH_2k.log"
-        );
-        let text = std::fs::read(path).unwrap();
-        let lines: Vec<&[u8]> = text.split(|&byte| byte == b'\n').collect();
-        let now = Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap();
-        let rounds = 200;
-        let bytes = (text.len() * rounds) as f64;
-        let started = std::time::Instant::now();
-        for _ in 0..rounds {
-            for line in &lines {
-                std::hint::black_box(rfc3164(std::hint::black_box(line), now).is_ok());
-            }
-        }
-        let parse_only = bytes / started.elapsed().as_secs_f64() / 1e6;
-        let context = Rfc3164Context::new(now);
-        let started = std::time::Instant::now();
-        for _ in 0..rounds {
-            for line in &lines {
-                std::hint::black_box(parse_rfc3164(std::hint::black_box(line), &context).is_ok());
-            }
-        }
-        let with_record = bytes / started.elapsed().as_secs_f64() / 1e6;
-        println!(
-            "parse only: {parse_only:.0} MB/s; parse and build the record: {with_record:.0} MB/s"
-        );
-    }
 }
