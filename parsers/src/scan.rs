@@ -210,6 +210,7 @@ impl<'a> Cursor<'a> {
     pub(crate) fn month_name(&mut self) -> Result<u32, ParseError> {
         let month = self
             .rest()
+            .as_bytes()
             .get(..3)
             .and_then(month_number)
             .ok_or_else(|| self.error("expected a month name (Jan..Dec)"))?;
@@ -312,17 +313,7 @@ impl CivilTime {
                 .and_utc()
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
         }
-        push_digits(&mut out, year as u32, 4);
-        out.push('-');
-        push_digits(&mut out, utc.month(), 2);
-        out.push('-');
-        push_digits(&mut out, utc.day(), 2);
-        out.push('T');
-        push_digits(&mut out, utc.hour(), 2);
-        out.push(':');
-        push_digits(&mut out, utc.minute(), 2);
-        out.push(':');
-        push_digits(&mut out, utc.second(), 2);
+        push_rfc3339_seconds(&mut out, utc, utc.second());
         if self.fraction_digits > 0 {
             let digits = u32::from(self.fraction_digits.min(9));
             out.push('.');
@@ -333,7 +324,24 @@ impl CivilTime {
     }
 }
 
-fn push_digits(out: &mut String, value: u32, width: u32) {
+/// `YYYY-MM-DDTHH:MM:SS` of `time`, whose year must be within 0..=9999,
+/// with `second` written as given (a leap second is `60`).
+pub(crate) fn push_rfc3339_seconds(out: &mut String, time: NaiveDateTime, second: u32) {
+    use chrono::{Datelike, Timelike};
+    push_digits(out, time.year().unsigned_abs(), 4);
+    out.push('-');
+    push_digits(out, time.month(), 2);
+    out.push('-');
+    push_digits(out, time.day(), 2);
+    out.push('T');
+    push_digits(out, time.hour(), 2);
+    out.push(':');
+    push_digits(out, time.minute(), 2);
+    out.push(':');
+    push_digits(out, second, 2);
+}
+
+pub(crate) fn push_digits(out: &mut String, value: u32, width: u32) {
     let mut divisor = 10u32.pow(width - 1);
     while divisor > 0 {
         out.push(char::from(b'0' + ((value / divisor) % 10) as u8));
@@ -347,14 +355,17 @@ pub(crate) fn utc() -> FixedOffset {
     chrono::Utc.fix()
 }
 
-/// `Jan` … `Dec` to 1 … 12.
-pub(crate) fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+/// `Jan` … `Dec`, in any case (`NOV`), to 1 … 12.
+pub(crate) fn month_number(name: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
     ];
+    let name: &[u8; 3] = name.try_into().ok()?;
+    let lower = name.map(|byte| byte.to_ascii_lowercase());
     MONTHS
         .iter()
-        .position(|month| *month == name)
+        .position(|month| **month == lower)
         .map(|index| index as u32 + 1)
 }
 

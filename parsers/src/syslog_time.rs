@@ -10,6 +10,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 use nom::bytes::complete::take_while_m_n;
 
+use crate::scan::{month_number, push_rfc3339_seconds};
 use crate::syslog::{expect_byte, fail, Input, PResult};
 
 /// How far ahead of the reference time an inferred RFC 3164 timestamp may
@@ -38,33 +39,14 @@ impl Stamp<'_> {
     /// `2026-11-23T10:29:01.003Z`.
     pub(crate) fn to_rfc3339(self) -> String {
         let mut out = String::with_capacity(21 + self.fraction.len());
-        let date = self.utc.date();
-        let time = self.utc.time();
         // The year is bounded to 0..=9999 by the parsers.
-        push_digits(&mut out, date.year().unsigned_abs(), 4);
-        out.push('-');
-        push_digits(&mut out, date.month(), 2);
-        out.push('-');
-        push_digits(&mut out, date.day(), 2);
-        out.push('T');
-        push_digits(&mut out, time.hour(), 2);
-        out.push(':');
-        push_digits(&mut out, time.minute(), 2);
-        out.push(':');
-        push_digits(&mut out, time.second() + u32::from(self.leap), 2);
+        push_rfc3339_seconds(&mut out, self.utc, self.utc.second() + u32::from(self.leap));
         if !self.fraction.is_empty() {
             out.push('.');
             out.extend(self.fraction.iter().map(|&digit| char::from(digit)));
         }
         out.push('Z');
         out
-    }
-}
-
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    for position in (0..width).rev() {
-        let digit = (value / 10u32.pow(position)) % 10;
-        out.push(char::from(b'0' + digit as u8));
     }
 }
 
@@ -129,23 +111,12 @@ impl Clock<'_> {
     }
 }
 
-const MONTHS: [&[u8; 3]; 12] = [
-    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
-];
-
 /// A three-letter English month name, any case: `Nov`, `NOV`.
 fn month(input: Input<'_>) -> PResult<'_, u32> {
-    if let Some(name) = input.get(..3) {
-        let lower = [
-            name[0].to_ascii_lowercase(),
-            name[1].to_ascii_lowercase(),
-            name[2].to_ascii_lowercase(),
-        ];
-        if let Some(index) = MONTHS.iter().position(|month| **month == lower) {
-            return Ok((&input[3..], index as u32 + 1));
-        }
+    match input.get(..3).and_then(month_number) {
+        Some(month) => Ok((&input[3..], month)),
+        None => fail(input, "expected a month name (Jan to Dec)"),
     }
-    fail(input, "expected a month name (Jan to Dec)")
 }
 
 /// Exactly `count` ASCII digits, as a number.
