@@ -1,8 +1,5 @@
-//! Runs `fixtures/parsers/<format>/cases.jsonl` through `parse_format_at`.
-//!
-//! Each line is one case: `{"name", "input" | "input_hex", "format"?,
-//! "expect" | "error"}`. `format` defaults to the directory's name;
-//! `expect` is the full record; `error` is `{"offset", "reason_contains"}`.
+//! Runs every `fixtures/parsers/<format>/cases.jsonl` through
+//! `parse_format_at` (the case format is in `fixtures/parsers/README.md`).
 //! Year inference uses a fixed "now", 2026-11-23T12:00:00Z.
 
 use std::path::PathBuf;
@@ -11,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sluice_parsers::{parse_format_at, ParseError};
 
-const FORMATS: [&str; 5] = ["logfmt", "kv", "nginx", "apache", "klog"];
 const MIN_CASES: usize = 10;
 
 fn fixtures_dir() -> PathBuf {
@@ -83,10 +79,25 @@ fn check(format_dir: &str, case: &Value) -> Result<(), String> {
     }
 }
 
+/// Every directory under `fixtures/parsers`, sorted.
+fn formats() -> Vec<String> {
+    let mut formats: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures/parsers")
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    formats.sort();
+    formats
+}
+
 #[test]
-fn web_formats_match_their_fixtures() {
+fn every_format_matches_its_fixtures() {
+    let formats = formats();
+    assert!(formats.len() >= 6, "fixture directories: {formats:?}");
     let mut failures = Vec::new();
-    for format in FORMATS {
+    for format in &formats {
+        let format = format.as_str();
         let path = fixtures_dir().join(format).join("cases.jsonl");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
