@@ -131,9 +131,14 @@ fn finish(
     for (key, value) in source.fields.iter() {
         record.entry(key.as_str()).or_insert_with(|| value.clone());
     }
-    let time = event_time(source, &record)
-        .or(attrs.time)
-        .unwrap_or(read_time);
+    let time = match event_time(source, &record).or(attrs.time) {
+        Some(time) => time,
+        None => {
+            // Sorting and index choice then go by when sluice read it.
+            flag(&mut record, "log.time_missing", Value::Bool(true));
+            read_time
+        }
+    };
     ParsedLine {
         record,
         time,
@@ -213,6 +218,7 @@ mod tests {
         );
         assert!(parsed.parse_failed);
         assert_eq!(parsed.record["message"], "plain words");
+        assert_eq!(parsed.record["log"]["time_missing"], true);
         assert_eq!(
             parsed.record["log"]["parse_error"],
             "not a JSON object (byte 0)"
