@@ -109,7 +109,7 @@ struct Tailer {
     by_path: HashMap<PathBuf, FileId>,
     /// Files deliberately not followed (sluice's own pod, odd names), by
     /// identity and path: an inode is reused by other files.
-    ignored: HashSet<(FileId, PathBuf)>,
+    ignored: HashMap<FileId, PathBuf>,
     /// Files that could not be opened (warned once each).
     open_failures: HashSet<FileId>,
     /// Checkpoint entries of files not followed now, kept until they expire.
@@ -204,7 +204,7 @@ impl Tailer {
             order: Vec::new(),
             cursor: 0,
             by_path: HashMap::new(),
-            ignored: HashSet::new(),
+            ignored: HashMap::new(),
             open_failures: HashSet::new(),
             retained,
             batch_owners: HashMap::new(),
@@ -247,10 +247,10 @@ impl Tailer {
             }
         }
         self.ignored
-            .retain(|(id, path)| current.get(path.as_path()) == Some(id));
+            .retain(|id, path| current.get(path.as_path()) == Some(id));
         let followed_before = self.files.len();
         for found in found {
-            if self.ignored.contains(&(found.id, found.path.clone())) {
+            if self.ignored.get(&found.id) == Some(&found.path) {
                 continue;
             }
             if let Some(file) = self.files.get_mut(&found.id) {
@@ -313,7 +313,7 @@ impl Tailer {
                         Skipped::UnknownName => "not named <pod>_<namespace>_<container>-<id>.log",
                     };
                     tracing::info!(path = %found.path.display(), reason = why, "not following container log");
-                    self.ignored.insert((found.id, found.path.clone()));
+                    self.ignored.insert(found.id, found.path.clone());
                     return;
                 }
             },
