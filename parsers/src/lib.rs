@@ -16,6 +16,7 @@
 
 mod access_log;
 mod apache;
+mod auto;
 mod json;
 mod klog;
 mod logfmt;
@@ -27,6 +28,7 @@ mod syslog_time;
 mod timestamp;
 
 pub use apache::{parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in};
+pub use auto::parse_auto_at;
 pub use json::parse_json;
 pub use klog::{parse_klog, parse_klog_at, parse_klog_in};
 pub use logfmt::{parse_kv, parse_logfmt};
@@ -42,7 +44,8 @@ pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATE
 /// Names: `json`, `logfmt`, `kv`, `nginx` (access, or error for lines
 /// starting `YYYY/`), `nginx_access`, `nginx_error`, `apache` (error for
 /// lines starting `[`, access otherwise), `apache_access`, `apache_error`,
-/// `klog`, `syslog` (RFC 5424 or 3164, detected per line).
+/// `klog`, `syslog` (RFC 5424 or 3164, detected per line), `auto` (a
+/// detection chain over all of them, see [`parse_auto_at`]).
 ///
 /// ```
 /// let record = sluice_parsers::parse_format("logfmt", b"level=info msg=hi").unwrap().unwrap();
@@ -68,6 +71,7 @@ pub const FORMATS: &[&str] = &[
     "apache_error",
     "klog",
     "syslog",
+    "auto",
 ];
 
 /// [`parse_format`] with `now` as the reference time for year inference.
@@ -97,6 +101,7 @@ fn dispatch(
         "apache_error" => parse_apache_error(line),
         "klog" => parse_klog_at(line, now()),
         "syslog" => parse_syslog_at(line, now()),
+        "auto" => parse_auto_at(line, now()),
         _ => return None,
     })
 }
