@@ -326,18 +326,20 @@ impl Builder<'_> {
                             ));
                         }
                     }
-                    let selector = FileSelector {
-                        paths: paths.clone(),
-                        exclude: self.exclude_globs(input, exclude),
-                    };
-                    InputKind::Tail(TailSettings {
-                        selector,
-                        read_from: *read_from,
-                        max_line_bytes: self.line_cap(input, *max_line_bytes),
-                        multiline: self.multiline(input, multiline.as_ref()),
-                        containers: None,
-                        ..self.file_settings(input, &config.data_dir, name, files)
-                    })
+                    InputKind::Tail(self.file_settings(
+                        input,
+                        FileInput {
+                            paths: paths.clone(),
+                            exclude,
+                            read_from: *read_from,
+                            max_line_bytes: *max_line_bytes,
+                            multiline: multiline.as_ref(),
+                            files,
+                            containers: None,
+                        },
+                        &config.data_dir,
+                        name,
+                    ))
                 }
                 InputConfig::Kubernetes {
                     root,
@@ -379,18 +381,20 @@ impl Builder<'_> {
                         },
                         metadata: Arc::new(PathMetadata),
                     };
-                    let selector = FileSelector {
-                        paths: vec![containers.pattern()],
-                        exclude: self.exclude_globs(input, exclude),
-                    };
-                    InputKind::Tail(TailSettings {
-                        selector,
-                        read_from: *read_from,
-                        max_line_bytes: self.line_cap(input, *max_line_bytes),
-                        multiline: self.multiline(input, multiline.as_ref()),
-                        containers: Some(Arc::new(containers)),
-                        ..self.file_settings(input, &config.data_dir, name, files)
-                    })
+                    InputKind::Tail(self.file_settings(
+                        input,
+                        FileInput {
+                            paths: vec![containers.pattern()],
+                            exclude,
+                            read_from: *read_from,
+                            max_line_bytes: *max_line_bytes,
+                            multiline: multiline.as_ref(),
+                            files,
+                            containers: Some(Arc::new(containers)),
+                        },
+                        &config.data_dir,
+                        name,
+                    ))
                 }
             };
             specs.push(InputSpec { source, kind });
@@ -419,14 +423,15 @@ impl Builder<'_> {
             .collect()
     }
 
-    /// The settings every file input shares; the caller fills in the rest.
+    /// Validates and compiles what a `tail` or `kubernetes` input says.
     fn file_settings(
         &mut self,
         input: &Spanned<InputConfig>,
+        config: FileInput<'_>,
         data_dir: &Path,
         name: &str,
-        files: &FileHandling,
     ) -> TailSettings {
+        let files = config.files;
         if files.fingerprint_bytes == 0 || files.fingerprint_bytes > MAX_FINGERPRINT_BYTES {
             self.error(self.file.error_at_key(
                 input,
@@ -443,21 +448,21 @@ impl Builder<'_> {
         }
         TailSettings {
             selector: FileSelector {
-                paths: Vec::new(),
-                exclude: Vec::new(),
+                paths: config.paths,
+                exclude: self.exclude_globs(input, config.exclude),
             },
-            read_from: crate::config::ReadFrom::Beginning,
-            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            read_from: config.read_from,
+            max_line_bytes: self.line_cap(input, config.max_line_bytes),
             checkpoint_path: data_dir.join("checkpoints").join(format!("{name}.json")),
             fingerprint_bytes: files.fingerprint_bytes.clamp(1, MAX_FINGERPRINT_BYTES),
-            multiline: None,
+            multiline: self.multiline(input, config.multiline),
             rotate_wait: Duration::from_millis(files.rotate_wait_ms),
             max_open_files: files.max_open_files.max(1),
             close_idle_after: Duration::from_secs(files.close_idle_after_secs),
             forget_after: Duration::from_secs(files.forget_after_secs),
             scan_interval: Duration::from_millis(files.scan_interval_ms.max(10)),
             checkpoint_interval: Duration::from_millis(files.checkpoint_interval_ms),
-            containers: None,
+            containers: config.containers,
         }
     }
 
@@ -722,4 +727,15 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// What a `tail` or `kubernetes` input says about its files.
+struct FileInput<'a> {
+    paths: Vec<String>,
+    exclude: &'a [String],
+    read_from: crate::config::ReadFrom,
+    max_line_bytes: Option<usize>,
+    multiline: Option<&'a Spanned<MultilineConfig>>,
+    files: &'a FileHandling,
+    containers: Option<Arc<KubernetesSettings>>,
 }
