@@ -133,14 +133,11 @@ fn container_logs_get_pod_metadata_streams_and_merged_partials() {
     assert_eq!((shop.len(), legacy.len()), (8, 10));
 
     for record in &shop {
-        assert_eq!(record["kubernetes"]["namespace"], "shop");
-        assert_eq!(
-            record["kubernetes"]["pod"]["name"],
-            "checkout-7d9f8b6c5-x2x9k"
-        );
-        assert_eq!(record["kubernetes"]["pod"]["uid"], CHECKOUT_UID);
-        assert_eq!(record["kubernetes"]["container"]["name"], "checkout");
-        assert_eq!(record["container"]["id"], container_id('a').as_str());
+        assert_eq!(record["kubernetes.namespace"], "shop");
+        assert_eq!(record["kubernetes.pod.name"], "checkout-7d9f8b6c5-x2x9k");
+        assert_eq!(record["kubernetes.pod.uid"], CHECKOUT_UID);
+        assert_eq!(record["kubernetes.container.name"], "checkout");
+        assert_eq!(record["container.id"], container_id('a').as_str());
     }
     // Three CRI pieces (P, P, F) with stderr lines between them: one message.
     let merged = shop
@@ -174,10 +171,10 @@ fn container_logs_get_pod_metadata_streams_and_merged_partials() {
     assert_eq!(declined["order_id"], "ord-7781");
 
     for record in &legacy {
-        assert_eq!(record["kubernetes"]["namespace"], "legacy");
-        assert_eq!(record["kubernetes"]["pod"]["name"], "billing-0");
-        assert_eq!(record["kubernetes"]["pod"]["uid"], BILLING_UID);
-        assert_eq!(record["kubernetes"]["container"]["name"], "worker");
+        assert_eq!(record["kubernetes.namespace"], "legacy");
+        assert_eq!(record["kubernetes.pod.name"], "billing-0");
+        assert_eq!(record["kubernetes.pod.uid"], BILLING_UID);
+        assert_eq!(record["kubernetes.container.name"], "worker");
     }
     // Docker splits long lines into pieces without a trailing newline.
     assert!(
@@ -195,7 +192,7 @@ fn container_logs_get_pod_metadata_streams_and_merged_partials() {
         .find(|record| record["message"] == "this line is not docker json")
         .expect("undecodable line kept");
     assert!(
-        garbage["log"]["parse_error"]
+        garbage["log.parse_error"]
             .as_str()
             .is_some_and(|reason| reason.contains("docker")),
         "{garbage}"

@@ -177,10 +177,7 @@ fn builtin_default_config_reads_stdin_into_data_dir() {
     assert_eq!(lines[0].1["message"], "card [CARD REDACTED]");
     assert_eq!(lines[0].1["password"], "***REDACTED***");
     assert_eq!(lines[1].1["message"], "not json at all");
-    assert_eq!(
-        lines[1].1["log"]["parse_error"],
-        "not a JSON object (byte 0)"
-    );
+    assert_eq!(lines[1].1["log.parse_error"], "not a JSON object (byte 0)");
 }
 
 #[test]
@@ -220,8 +217,8 @@ fn readme_quickstart_command_works_as_written() {
         .iter()
         .all(|(index, _)| index == "claude-application-logs-2026.11.23"));
     assert!(lines.iter().any(
-        |(_, record)| record["pattern"]["name"] == "memory_leak_pattern"
-            && record["pattern"]["severity"] == "critical"
+        |(_, record)| record["pattern.name"] == "memory_leak_pattern"
+            && record["pattern.severity"] == "critical"
     ));
     assert!(lines
         .iter()

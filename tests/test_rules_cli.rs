@@ -55,7 +55,7 @@ fn json_format_shows_each_stage_and_the_chosen_sink() {
     assert!(stages["mask"].get("error_severity").is_none());
     assert_eq!(stages["enrich"]["error_severity"], "high");
     assert_eq!(
-        stages["patterns"]["pattern"]["name"],
+        stages["patterns"]["pattern.name"],
         "database_connection_error"
     );
     assert_eq!(
@@ -147,9 +147,9 @@ fn test_rules_uses_the_inputs_configured_format_parser() {
     );
     let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
     let parsed = &report["stages"]["parse"];
-    assert_eq!(parsed["source"]["ip"], "203.0.113.7");
-    assert_eq!(parsed["http"]["request"]["method"], "GET");
-    assert_eq!(parsed["http"]["response"]["status_code"], 404);
-    assert_eq!(parsed["url"]["original"], "/cart?id=7");
-    assert_eq!(parsed["user_agent"]["original"], "curl/8.5.0");
+    assert_eq!(parsed["source.ip"], "203.0.113.7");
+    assert_eq!(parsed["http.request.method"], "GET");
+    assert_eq!(parsed["http.response.status_code"], 404);
+    assert_eq!(parsed["url.original"], "/cart?id=7");
+    assert_eq!(parsed["user_agent.original"], "curl/8.5.0");
 }

@@ -4,11 +4,38 @@
 
 use std::hint::black_box;
 
+/// The allocator the sluice binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sluice_parsers::{parse_apache_error, parse_klog_at, parse_logfmt, parse_nginx_access};
+use sluice_parsers::{
+    parse_apache_error, parse_json, parse_klog_at, parse_logfmt, parse_nginx_access,
+};
 
 const LINES: usize = 1_000;
+
+/// Structured application logs as Go (zap), Java (logback JSON) and Node
+/// (pino) services write them.
+fn json_lines() -> Vec<String> {
+    (0..LINES)
+        .map(|n| match n % 3 {
+            0 => format!(
+                r#"{{"level":"info","ts":1795429741.{:06},"caller":"http/server.go:{}","msg":"request completed","method":"GET","path":"/api/v1/orders/{n}","status":200,"duration_ms":{}.{},"bytes":{},"request_id":"7f3c9a2e-1b4d-4e8f-9a6b-{n:012x}","user_agent":"Go-http-client/2.0"}}"#,
+                n * 37 % 1_000_000, 100 + n % 80, n % 400, n % 10, 200 + n * 3
+            ),
+            1 => format!(
+                r#"{{"@timestamp":"2026-11-23T10:29:{:02}.{:03}+00:00","@version":"1","message":"Payment {n} authorised for merchant m-{}","logger_name":"com.example.payments.AuthorisationService","thread_name":"http-nio-8080-exec-{}","level":"INFO","level_value":20000,"trace_id":"{n:032x}","span_id":"{:016x}","tenant":"eu-{}"}}"#,
+                n % 60, n % 1000, n % 300, n % 16, n * 7919, n % 5
+            ),
+            _ => format!(
+                r#"{{"level":50,"time":1795429741{:03},"pid":{},"hostname":"web-{}","req":{{"id":{n},"method":"POST","url":"/checkout","remoteAddress":"::ffff:10.1.{}.{}"}},"err":{{"type":"TimeoutError","message":"upstream timed out after 5000ms","stack":"TimeoutError: upstream timed out\n    at Timeout._onTimeout (/app/lib/client.js:88:15)"}},"msg":"request failed"}}"#,
+                n % 1000, 4000 + n % 100, n % 12, n % 256, n % 200
+            ),
+        })
+        .collect()
+}
 
 fn logfmt_lines() -> Vec<String> {
     (0..LINES)
@@ -112,6 +139,7 @@ fn bench_format(c: &mut Criterion, name: &str, lines: &[String], parse: impl Fn(
 
 fn formats(c: &mut Criterion) {
     let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().expect("reference time");
+    bench_format(c, "json", &json_lines(), |line| parse_json(line).is_ok());
     bench_format(c, "logfmt", &logfmt_lines(), |line| {
         parse_logfmt(line).is_ok()
     });

@@ -13,9 +13,8 @@
 use std::borrow::Cow;
 
 use chrono::FixedOffset;
-use serde_json::Value;
 
-use crate::scan::{object, source_fields, Cursor};
+use crate::scan::{put, put_source, put_vendor, Cursor};
 use crate::{ParseError, Record};
 
 /// Parses one common/combined line; `format` (`nginx` or `apache`) names
@@ -74,84 +73,54 @@ pub(crate) fn parse_access(format: &'static str, line: &[u8]) -> Result<Record, 
     }
     let [referrer, user_agent, forwarded_for] = quoted_fields;
 
-    let mut record = Record::with_capacity(8);
-    record.insert("@timestamp".to_owned(), Value::String(timestamp));
-    record.insert("source".to_owned(), source_fields(remote, None));
+    let mut record = Record::with_capacity(14);
+    put(&mut record, "@timestamp", timestamp);
+    put_source(&mut record, remote, None);
     if let Some(name) = present(Some(user)) {
-        record.insert("user".to_owned(), object([("name", Value::from(name))]));
+        put(&mut record, "user.name", name);
     }
-
-    let mut url = None;
-    let mut version = None;
     let mut unparsed_request = None;
-    let mut http_request = Record::with_capacity(2);
     match split_request(&request) {
         RequestLine::Absent => {}
         RequestLine::Parsed {
             method,
             target,
-            version: protocol,
+            version,
         } => {
-            http_request.insert("method".to_owned(), Value::from(method));
-            url = Some(target);
-            version = protocol;
+            put(&mut record, "http.request.method", method);
+            put(&mut record, "url.original", target);
+            if let Some(version) = version {
+                put(&mut record, "http.version", version);
+            }
         }
         RequestLine::Unparsed(text) => unparsed_request = Some(text),
     }
     if let Some(referrer) = present(referrer) {
-        http_request.insert("referrer".to_owned(), Value::from(referrer));
+        put(&mut record, "http.request.referrer", referrer);
     }
-    let mut http = Record::with_capacity(3);
-    if !http_request.is_empty() {
-        http.insert("request".to_owned(), Value::Object(http_request));
-    }
-    if let Some(version) = version {
-        http.insert("version".to_owned(), Value::from(version));
-    }
-    let mut response = Record::with_capacity(2);
     if let Some(status) = status {
-        response.insert("status_code".to_owned(), Value::from(status));
+        put(&mut record, "http.response.status_code", status);
     }
     if let Some(bytes) = bytes {
-        response.insert("body".to_owned(), object([("bytes", Value::from(bytes))]));
-    }
-    if !response.is_empty() {
-        http.insert("response".to_owned(), Value::Object(response));
-    }
-    if !http.is_empty() {
-        record.insert("http".to_owned(), Value::Object(http));
-    }
-    if let Some(url) = url {
-        record.insert("url".to_owned(), object([("original", Value::from(url))]));
+        put(&mut record, "http.response.body.bytes", bytes);
     }
     if let Some(agent) = present(user_agent) {
-        record.insert(
-            "user_agent".to_owned(),
-            object([("original", Value::from(agent))]),
-        );
+        put(&mut record, "user_agent.original", agent);
     }
     if let Some(seconds) = request_time {
-        record.insert("event".to_owned(), object([("duration", seconds.into())]));
+        put(&mut record, "event.duration", seconds);
     }
-
-    let mut vendor = Record::new();
     if identity != "-" {
-        vendor.insert("identity".to_owned(), Value::from(identity));
+        put_vendor(&mut record, format, "access.identity", identity);
     }
     if let Some(request) = unparsed_request {
-        vendor.insert("request".to_owned(), Value::from(request));
+        put_vendor(&mut record, format, "access.request", request);
     }
     if let Some(forwarded) = present(forwarded_for) {
-        vendor.insert("x_forwarded_for".to_owned(), Value::from(forwarded));
+        put_vendor(&mut record, format, "access.x_forwarded_for", forwarded);
     }
     if let Some(extra) = extra {
-        vendor.insert("extra".to_owned(), Value::from(extra));
-    }
-    if !vendor.is_empty() {
-        record.insert(
-            format.to_owned(),
-            object([("access", Value::Object(vendor))]),
-        );
+        put_vendor(&mut record, format, "access.extra", extra);
     }
     Ok(record)
 }
@@ -367,7 +336,7 @@ fn is_token_byte(byte: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn cursor(line: &str) -> Cursor<'_> {
         Cursor::new("nginx", line.as_bytes()).unwrap()
@@ -496,14 +465,14 @@ mod tests {
             Value::Object(record),
             json!({
                 "@timestamp": "2000-10-10T20:55:36Z",
-                "source": {"address": "127.0.0.1", "ip": "127.0.0.1"},
-                "user": {"name": "frank"},
-                "http": {
-                    "request": {"method": "GET"},
-                    "version": "1.0",
-                    "response": {"status_code": 200, "body": {"bytes": 2326}}
-                },
-                "url": {"original": "/apache_pb.gif"}
+                "source.address": "127.0.0.1",
+                "source.ip": "127.0.0.1",
+                "user.name": "frank",
+                "http.request.method": "GET",
+                "url.original": "/apache_pb.gif",
+                "http.version": "1.0",
+                "http.response.status_code": 200,
+                "http.response.body.bytes": 2326
             })
         );
     }

@@ -7,10 +7,9 @@
 //! ```
 
 use chrono::FixedOffset;
-use serde_json::Value;
 
 use crate::access_log::parse_access;
-use crate::scan::{object, source_fields, utc, Cursor};
+use crate::scan::{put, put_source, utc, Cursor};
 use crate::{ParseError, Record};
 
 const FORMAT: &str = "apache";
@@ -139,45 +138,31 @@ pub fn parse_apache_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, P
         }
     }
 
-    let mut record = Record::with_capacity(8);
-    record.insert(
-        "@timestamp".to_owned(),
-        Value::String(time.to_rfc3339_utc(zone)),
-    );
-    let mut log = Record::with_capacity(2);
-    log.insert("level".to_owned(), Value::from(level));
+    let mut record = Record::with_capacity(12);
+    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "log.level", level);
     if let Some(module) = module.filter(|module| !module.is_empty()) {
-        log.insert("logger".to_owned(), Value::from(module));
+        put(&mut record, "log.logger", module);
     }
-    record.insert("log".to_owned(), Value::Object(log));
     if let Some(pid) = pid {
-        let mut process = Record::with_capacity(2);
-        process.insert("pid".to_owned(), Value::from(pid));
+        put(&mut record, "process.pid", pid);
         if let Some(tid) = tid {
-            process.insert("thread".to_owned(), object([("id", Value::from(tid))]));
+            put(&mut record, "process.thread.id", tid);
         }
-        record.insert("process".to_owned(), Value::Object(process));
     }
     if let Some((address, port)) = client {
-        record.insert("source".to_owned(), source_fields(address, port));
+        put_source(&mut record, address, port);
     }
-    let mut error = Record::new();
     if let Some(code) = error_code(message) {
-        error.insert("code".to_owned(), Value::from(code));
+        put(&mut record, "error.code", code);
     }
     if let Some(status) = os_error {
-        error.insert("message".to_owned(), Value::from(status));
-    }
-    if !error.is_empty() {
-        record.insert("error".to_owned(), Value::Object(error));
+        put(&mut record, "error.message", status);
     }
     if let Some(referrer) = referrer {
-        record.insert(
-            "http".to_owned(),
-            object([("request", object([("referrer", Value::from(referrer))]))]),
-        );
+        put(&mut record, "http.request.referrer", referrer);
     }
-    record.insert("message".to_owned(), Value::from(message));
+    put(&mut record, "message", message);
     Ok(record)
 }
 
@@ -232,7 +217,7 @@ fn error_code(message: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn client_ports_only_in_24() {
@@ -279,8 +264,9 @@ mod tests {
             Value::Object(record),
             json!({
                 "@timestamp": "2005-12-04T04:47:44Z",
-                "log": {"level": "error"},
-                "source": {"address": "1.2.3.4", "ip": "1.2.3.4"},
+                "log.level": "error",
+                "source.address": "1.2.3.4",
+                "source.ip": "1.2.3.4",
                 "message": "Directory index forbidden by rule: /var/www/html/"
             })
         );
@@ -296,10 +282,14 @@ mod tests {
             Value::Object(record),
             json!({
                 "@timestamp": "2011-09-09T10:42:29.902022Z",
-                "log": {"level": "error", "logger": "core"},
-                "process": {"pid": 35708, "thread": {"id": 4328636416_u64}},
-                "source": {"address": "72.15.99.187", "ip": "72.15.99.187", "port": 37434},
-                "error": {"code": "AH00126"},
+                "log.level": "error",
+                "log.logger": "core",
+                "process.pid": 35708,
+                "process.thread.id": 4328636416_u64,
+                "source.address": "72.15.99.187",
+                "source.ip": "72.15.99.187",
+                "source.port": 37434,
+                "error.code": "AH00126",
                 "message": "AH00126: Invalid URI in request GET .. HTTP/1.1"
             })
         );

@@ -12,9 +12,8 @@
 //! `InfoS`) is not taken apart; `message` holds it verbatim.
 
 use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
-use serde_json::Value;
 
-use crate::scan::{object, utc, CivilTime, Clock, Cursor};
+use crate::scan::{put, utc, CivilTime, Clock, Cursor};
 use crate::{ParseError, Record};
 
 const FORMAT: &str = "klog";
@@ -86,32 +85,13 @@ pub fn parse_klog_in(
     c.eat(b' ');
     let message = c.rest();
 
-    let mut record = Record::with_capacity(4);
-    record.insert(
-        "@timestamp".to_owned(),
-        Value::String(time.to_rfc3339_utc(zone)),
-    );
-    record.insert(
-        "log".to_owned(),
-        object([
-            ("level", Value::from(level)),
-            (
-                "origin",
-                object([(
-                    "file",
-                    object([
-                        ("name", Value::from(file)),
-                        ("line", Value::from(line_number)),
-                    ]),
-                )]),
-            ),
-        ]),
-    );
-    record.insert(
-        "process".to_owned(),
-        object([("thread", object([("id", Value::from(thread))]))]),
-    );
-    record.insert("message".to_owned(), Value::from(message));
+    let mut record = Record::with_capacity(6);
+    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "log.level", level);
+    put(&mut record, "log.origin.file.name", file);
+    put(&mut record, "log.origin.file.line", line_number);
+    put(&mut record, "process.thread.id", thread);
+    put(&mut record, "message", message);
     Ok(record)
 }
 
@@ -137,7 +117,7 @@ fn infer_year(
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -161,8 +141,10 @@ mod tests {
             Value::Object(record),
             json!({
                 "@timestamp": "2026-11-23T10:29:01.123456Z",
-                "log": {"level": "error", "origin": {"file": {"name": "reflector.go", "line": 138}}},
-                "process": {"thread": {"id": 1234}},
+                "log.level": "error",
+                "log.origin.file.name": "reflector.go",
+                "log.origin.file.line": 138,
+                "process.thread.id": 1234,
                 "message": "failed to list *v1.Pod: timeout"
             })
         );

@@ -6,10 +6,9 @@
 //! ```
 
 use chrono::FixedOffset;
-use serde_json::Value;
 
 use crate::access_log::{parse_access, split_request, RequestLine};
-use crate::scan::{object, source_fields, utc, Cursor};
+use crate::scan::{put, put_source, put_vendor, utc, Cursor};
 use crate::{ParseError, Record};
 
 const FORMAT: &str = "nginx";
@@ -100,37 +99,22 @@ pub fn parse_nginx_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, Pa
     }
     let text = c.rest();
 
-    let mut record = Record::with_capacity(8);
-    record.insert(
-        "@timestamp".to_owned(),
-        Value::String(time.to_rfc3339_utc(zone)),
-    );
-    record.insert("log".to_owned(), object([("level", Value::from(level))]));
-    record.insert(
-        "process".to_owned(),
-        object([
-            ("pid", Value::from(pid)),
-            ("thread", object([("id", Value::from(tid))])),
-        ]),
-    );
-    let mut vendor = Record::new();
+    let mut record = Record::with_capacity(10);
+    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "log.level", level);
+    put(&mut record, "process.pid", pid);
+    put(&mut record, "process.thread.id", tid);
     if let Some(connection) = connection {
-        vendor.insert("connection_id".to_owned(), Value::from(connection));
+        put(&mut record, "nginx.error.connection_id", connection);
     }
     let message = match split_context(text) {
         Some((message, pairs)) => {
-            add_context(&mut record, &mut vendor, &pairs);
+            add_context(&mut record, &pairs);
             message
         }
         None => text,
     };
-    record.insert("message".to_owned(), Value::from(message));
-    if !vendor.is_empty() {
-        record.insert(
-            FORMAT.to_owned(),
-            object([("error", Value::Object(vendor))]),
-        );
-    }
+    put(&mut record, "message", message);
     Ok(record)
 }
 
@@ -181,57 +165,35 @@ fn closing_quote(body: &str) -> Option<usize> {
     })
 }
 
-fn add_context(record: &mut Record, vendor: &mut Record, pairs: &[(&str, &str)]) {
-    let mut http_request = Record::new();
-    let mut version = None;
-    let mut url = None;
+fn add_context(record: &mut Record, pairs: &[(&str, &str)]) {
     for &(key, value) in pairs {
         match key {
-            "client" => {
-                record.insert("source".to_owned(), source_fields(value, None));
-            }
+            "client" => put_source(record, value, None),
             "request" => match split_request(value) {
                 RequestLine::Parsed {
                     method,
                     target,
-                    version: protocol,
+                    version,
                 } => {
-                    http_request.insert("method".to_owned(), Value::from(method));
-                    url = Some(target);
-                    version = protocol;
+                    put(record, "http.request.method", method);
+                    put(record, "url.original", target);
+                    if let Some(version) = version {
+                        put(record, "http.version", version);
+                    }
                 }
                 RequestLine::Absent => {}
-                RequestLine::Unparsed(text) => {
-                    vendor.insert("request".to_owned(), Value::from(text));
-                }
+                RequestLine::Unparsed(text) => put(record, "nginx.error.request", text),
             },
-            "referrer" => {
-                http_request.insert("referrer".to_owned(), Value::from(value));
-            }
-            _ => {
-                vendor.insert(key.to_owned(), Value::from(value));
-            }
+            "referrer" => put(record, "http.request.referrer", value),
+            _ => put_vendor(record, "nginx.error", key, value),
         }
-    }
-    let mut http = Record::new();
-    if !http_request.is_empty() {
-        http.insert("request".to_owned(), Value::Object(http_request));
-    }
-    if let Some(version) = version {
-        http.insert("version".to_owned(), Value::from(version));
-    }
-    if !http.is_empty() {
-        record.insert("http".to_owned(), Value::Object(http));
-    }
-    if let Some(url) = url {
-        record.insert("url".to_owned(), object([("original", Value::from(url))]));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn routes_by_the_first_bytes() {
@@ -270,8 +232,9 @@ mod tests {
             Value::Object(record),
             json!({
                 "@timestamp": "2026-11-23T10:29:01Z",
-                "log": {"level": "emerg"},
-                "process": {"pid": 1, "thread": {"id": 1}},
+                "log.level": "emerg",
+                "process.pid": 1,
+                "process.thread.id": 1,
                 "message": "bind() to 0.0.0.0:80 failed (98: Address already in use)"
             })
         );

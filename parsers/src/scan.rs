@@ -382,29 +382,36 @@ pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     })
 }
 
-/// A one-level JSON object from pairs, in order.
-pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    let mut map = Record::with_capacity(N);
-    for (key, value) in pairs {
-        map.insert(key.to_owned(), value);
-    }
-    Value::Object(map)
+/// Sets one field under its dotted ECS name (`http.request.method`) as a
+/// single top-level key. Records keep the names flat rather than nesting an
+/// object per name segment: Elasticsearch reads both forms alike, and the
+/// nested form costs a map per segment, which was most of a parser's time.
+pub(crate) fn put(record: &mut Record, name: &str, value: impl Into<Value>) {
+    record.insert(name.to_owned(), value.into());
+}
+
+/// `{vendor}.{name}` (`nginx.access.identity`): the namespace for fields ECS
+/// has no name for.
+pub(crate) fn put_vendor(record: &mut Record, vendor: &str, name: &str, value: impl Into<Value>) {
+    let mut key = String::with_capacity(vendor.len() + 1 + name.len());
+    key.push_str(vendor);
+    key.push('.');
+    key.push_str(name);
+    record.insert(key, value.into());
 }
 
 /// `source.address`, and `source.ip` when the address is an IP (otherwise
-/// `source.domain`, as ECS has it for a host name).
-pub(crate) fn source_fields(address: &str, port: Option<u64>) -> Value {
-    let mut source = Record::with_capacity(3);
-    source.insert("address".to_owned(), Value::from(address));
+/// `source.domain`, as ECS has it for a host name), and `source.port`.
+pub(crate) fn put_source(record: &mut Record, address: &str, port: Option<u64>) {
+    put(record, "source.address", address);
     if address.parse::<std::net::IpAddr>().is_ok() {
-        source.insert("ip".to_owned(), Value::from(address));
+        put(record, "source.ip", address);
     } else {
-        source.insert("domain".to_owned(), Value::from(address));
+        put(record, "source.domain", address);
     }
     if let Some(port) = port {
-        source.insert("port".to_owned(), Value::from(port));
+        put(record, "source.port", port);
     }
-    Value::Object(source)
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ use chrono::{DateTime, Utc};
 use nom::bytes::complete::{take_while1, take_while_m_n};
 use serde_json::{Map, Value};
 
+use crate::scan::put;
 use crate::syslog_time::{bsd_timestamp, rfc3339_timestamp, Stamp};
 use crate::{ParseError, Record};
 
@@ -96,8 +97,8 @@ impl Rfc3164Context {
 /// use sluice_parsers::parse_syslog;
 ///
 /// let record = parse_syslog(b"<34>1 2026-11-23T10:29:01Z web1 su - ID47 - 'su root' failed").unwrap();
-/// assert_eq!(record["log"]["level"], "critical");
-/// assert_eq!(record["host"]["hostname"], "web1");
+/// assert_eq!(record["log.level"], "critical");
+/// assert_eq!(record["host.hostname"], "web1");
 /// assert_eq!(record["message"], "'su root' failed");
 /// ```
 ///
@@ -135,7 +136,7 @@ pub fn parse_syslog_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseE
 /// let context = Rfc3164Context::new(Utc.with_ymd_and_hms(2027, 1, 2, 0, 0, 0).unwrap());
 /// let record = parse_rfc3164(b"Dec 31 23:59:59 LabSZ sshd[24200]: Invalid user admin", &context).unwrap();
 /// assert_eq!(record["@timestamp"], "2026-12-31T23:59:59Z");
-/// assert_eq!(record["process"]["pid"], 24200);
+/// assert_eq!(record["process.pid"], 24200);
 /// ```
 ///
 /// # Errors
@@ -279,91 +280,57 @@ struct Message<'a> {
 }
 
 impl Message<'_> {
-    /// Builds the ECS record. Maps are sized up front: with serde_json's
-    /// ordered maps, allocations are most of the cost of a record.
+    /// Builds the ECS record, with flat dotted names (see [`put`]).
     fn into_record(self) -> Record {
         let pid = self.proc_id.and_then(decimal_pid);
         let procid = if pid.is_none() { self.proc_id } else { None };
-        let syslog_fields = 3 * usize::from(self.priority.is_some())
-            + usize::from(self.version.is_some())
-            + usize::from(self.msg_id.is_some())
-            + usize::from(procid.is_some())
-            + usize::from(self.structured_data.is_some());
-        let log_fields = usize::from(self.priority.is_some()) + usize::from(syslog_fields > 0);
-        let process_fields = usize::from(self.app_name.is_some()) + usize::from(pid.is_some());
-        let top_fields = usize::from(self.timestamp.is_some())
-            + usize::from(log_fields > 0)
-            + usize::from(self.hostname.is_some())
-            + usize::from(process_fields > 0)
-            + usize::from(self.sequence.is_some())
-            + usize::from(self.text.is_some());
-
-        let mut record = Record::with_capacity(top_fields);
+        let mut record = Record::with_capacity(14);
         if let Some(stamp) = self.timestamp {
-            record.insert("@timestamp".to_owned(), Value::String(stamp.to_rfc3339()));
+            put(&mut record, "@timestamp", stamp.to_rfc3339());
         }
-        if log_fields > 0 {
-            let mut log = Map::with_capacity(log_fields);
-            if let Some(priority) = self.priority {
-                log.insert(
-                    "level".to_owned(),
-                    Value::from(SEVERITY_NAMES[usize::from(priority & 7)]),
-                );
-            }
-            if syslog_fields > 0 {
-                let mut syslog = Map::with_capacity(syslog_fields);
-                if let Some(priority) = self.priority {
-                    syslog.insert("priority".to_owned(), Value::from(priority));
-                    syslog.insert("facility".to_owned(), code_object(priority >> 3));
-                    syslog.insert("severity".to_owned(), code_object(priority & 7));
-                }
-                if let Some(version) = self.version {
-                    syslog.insert("version".to_owned(), Value::from(version));
-                }
-                if let Some(msg_id) = self.msg_id {
-                    syslog.insert("msgid".to_owned(), Value::String(lossy(msg_id)));
-                }
-                if let Some(procid) = procid {
-                    syslog.insert("procid".to_owned(), Value::String(lossy(procid)));
-                }
-                if let Some(structured_data) = self.structured_data {
-                    syslog.insert("structured_data".to_owned(), Value::Object(structured_data));
-                }
-                log.insert("syslog".to_owned(), Value::Object(syslog));
-            }
-            record.insert("log".to_owned(), Value::Object(log));
+        if let Some(priority) = self.priority {
+            put(
+                &mut record,
+                "log.level",
+                SEVERITY_NAMES[usize::from(priority & 7)],
+            );
+            put(&mut record, "log.syslog.priority", priority);
+            put(&mut record, "log.syslog.facility.code", priority >> 3);
+            put(&mut record, "log.syslog.severity.code", priority & 7);
+        }
+        if let Some(version) = self.version {
+            put(&mut record, "log.syslog.version", version);
+        }
+        if let Some(msg_id) = self.msg_id {
+            put(&mut record, "log.syslog.msgid", lossy(msg_id));
+        }
+        if let Some(procid) = procid {
+            put(&mut record, "log.syslog.procid", lossy(procid));
+        }
+        if let Some(structured_data) = self.structured_data {
+            put(
+                &mut record,
+                "log.syslog.structured_data",
+                Value::Object(structured_data),
+            );
         }
         if let Some(hostname) = self.hostname {
-            let mut host = Map::with_capacity(1);
-            host.insert("hostname".to_owned(), Value::String(lossy(hostname)));
-            record.insert("host".to_owned(), Value::Object(host));
+            put(&mut record, "host.hostname", lossy(hostname));
         }
-        if process_fields > 0 {
-            let mut process = Map::with_capacity(process_fields);
-            if let Some(name) = self.app_name {
-                process.insert("name".to_owned(), Value::String(lossy(name)));
-            }
-            if let Some(pid) = pid {
-                process.insert("pid".to_owned(), Value::from(pid));
-            }
-            record.insert("process".to_owned(), Value::Object(process));
+        if let Some(name) = self.app_name {
+            put(&mut record, "process.name", lossy(name));
+        }
+        if let Some(pid) = pid {
+            put(&mut record, "process.pid", pid);
         }
         if let Some(sequence) = self.sequence {
-            let mut event = Map::with_capacity(1);
-            event.insert("sequence".to_owned(), Value::from(sequence));
-            record.insert("event".to_owned(), Value::Object(event));
+            put(&mut record, "event.sequence", sequence);
         }
         if let Some(text) = self.text {
-            record.insert("message".to_owned(), Value::String(lossy(text)));
+            put(&mut record, "message", lossy(text));
         }
         record
     }
-}
-
-fn code_object(code: u8) -> Value {
-    let mut object = Map::with_capacity(1);
-    object.insert("code".to_owned(), Value::from(code));
-    Value::Object(object)
 }
 
 // --- Shared pieces -----------------------------------------------------------------

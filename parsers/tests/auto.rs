@@ -69,9 +69,9 @@ fn auto_matches_the_specific_parser_on_every_fixture_line() {
 #[test]
 fn loghub_syslog_and_apache_lines_are_told_apart() {
     for (path, want_field) in [
-        ("OpenSSH/OpenSSH_2k.log", "process"),
-        ("Linux/Linux_2k.log", "host"),
-        ("Apache/Apache_2k.log", "log"),
+        ("OpenSSH/OpenSSH_2k.log", "process.name"),
+        ("Linux/Linux_2k.log", "host.hostname"),
+        ("Apache/Apache_2k.log", "log.level"),
     ] {
         let text = std::fs::read(format!("{LOGHUB}/{path}")).expect("loghub sample");
         for line in text

@@ -71,7 +71,7 @@ fn kernel_hostname() -> String {
 
 /// logger writes the short or the full host name depending on the RFC.
 fn assert_our_hostname(record: &Value) {
-    let got = record["host"]["hostname"].as_str().expect("host.hostname");
+    let got = record["host.hostname"].as_str().expect("host.hostname");
     let ours = kernel_hostname();
     assert!(
         got == ours || ours.starts_with(&format!("{got}.")) || got.starts_with(&format!("{ours}.")),
@@ -120,19 +120,20 @@ fn rfc5424_with_pid_msgid_and_structured_data() {
         record,
         Value::Object(parse_rfc5424(lines[0].as_bytes()).unwrap())
     );
-    let syslog = &record["log"]["syslog"];
-    assert_eq!(syslog["facility"]["code"], 19);
-    assert_eq!(syslog["severity"]["code"], 4);
-    assert_eq!(syslog["priority"], 19 * 8 + 4);
-    assert_eq!(syslog["version"], 1);
-    assert_eq!(syslog["msgid"], "ID47");
-    assert_eq!(record["log"]["level"], "warning");
-    assert_eq!(record["process"], json!({"name": "myapp", "pid": 1234}));
+    assert_eq!(record["log.syslog.facility.code"], 19);
+    assert_eq!(record["log.syslog.severity.code"], 4);
+    assert_eq!(record["log.syslog.priority"], 19 * 8 + 4);
+    assert_eq!(record["log.syslog.version"], 1);
+    assert_eq!(record["log.syslog.msgid"], "ID47");
+    assert_eq!(record["log.level"], "warning");
+    assert_eq!(record["process.name"], "myapp");
+    assert_eq!(record["process.pid"], 1234);
+    let structured_data = &record["log.syslog.structured_data"];
     assert_eq!(
-        syslog["structured_data"]["meta@32473"],
+        structured_data["meta@32473"],
         json!({"k": r#"v "q" a\b c]d"#, "n": "2"})
     );
-    assert!(syslog["structured_data"]["timeQuality"].is_object());
+    assert!(structured_data["timeQuality"].is_object());
     assert_eq!(record["message"], "hello world");
     assert_our_hostname(&record);
     assert_recent(&record);
@@ -148,9 +149,10 @@ fn rfc5424_offset_is_converted_to_utc() {
     assert!(lines[0].contains("+09:00"), "{}", lines[0]);
     let record = parse_line(&lines[0]);
     assert_recent(&record);
-    assert_eq!(record["log"]["level"], "informational");
+    assert_eq!(record["log.level"], "informational");
     // No --id: PROCID is NILVALUE.
-    assert_eq!(record["process"], json!({"name": "tokyo"}));
+    assert_eq!(record["process.name"], "tokyo");
+    assert!(record.get("process.pid").is_none());
 }
 
 #[test]
@@ -171,11 +173,12 @@ fn rfc5424_nilvalues_and_utf8() {
     assert_eq!(
         record,
         json!({
-            "log": {
-                "level": "error",
-                "syslog": {"priority": 11, "facility": {"code": 1}, "severity": {"code": 3}, "version": 1}
-            },
-            "process": {"name": "myapp"},
+            "log.level": "error",
+            "log.syslog.priority": 11,
+            "log.syslog.facility.code": 1,
+            "log.syslog.severity.code": 3,
+            "log.syslog.version": 1,
+            "process.name": "myapp",
             "message": "héllo ünïcode"
         })
     );
@@ -216,12 +219,12 @@ fn rfc3164_with_pid() {
         record,
         Value::Object(parse_rfc3164(lines[0].as_bytes(), &context).unwrap())
     );
-    let syslog = &record["log"]["syslog"];
-    assert_eq!(syslog["facility"]["code"], 19);
-    assert_eq!(syslog["severity"]["code"], 4);
-    assert_eq!(record["log"]["level"], "warning");
-    assert!(syslog.get("version").is_none());
-    assert_eq!(record["process"], json!({"name": "myapp", "pid": 1234}));
+    assert_eq!(record["log.syslog.facility.code"], 19);
+    assert_eq!(record["log.syslog.severity.code"], 4);
+    assert_eq!(record["log.level"], "warning");
+    assert!(record.get("log.syslog.version").is_none());
+    assert_eq!(record["process.name"], "myapp");
+    assert_eq!(record["process.pid"], 1234);
     assert_eq!(record["message"], "hello 3164");
     assert_our_hostname(&record);
     assert_recent(&record);
@@ -243,19 +246,17 @@ fn rfc3164_tag_with_parentheses_and_default_tag() {
         None,
     );
     let record = parse_line(&lines[0]);
-    assert_eq!(
-        record["process"],
-        json!({"name": "sshd(pam_unix)", "pid": 7})
-    );
-    assert_eq!(record["log"]["syslog"]["facility"]["code"], 10);
-    assert_eq!(record["log"]["level"], "notice");
+    assert_eq!(record["process.name"], "sshd(pam_unix)");
+    assert_eq!(record["process.pid"], 7);
+    assert_eq!(record["log.syslog.facility.code"], 10);
+    assert_eq!(record["log.level"], "notice");
     assert_eq!(record["message"], "session opened");
 
     // Without -t, logger tags with the user name and no pid.
     let lines = logger(&["--rfc3164", "plain"], "UTC", None);
     let record = parse_line(&lines[0]);
-    assert!(record["process"]["name"].is_string(), "{record}");
-    assert!(record["process"].get("pid").is_none(), "{record}");
+    assert!(record["process.name"].is_string(), "{record}");
+    assert!(record.get("process.pid").is_none(), "{record}");
     assert_eq!(record["message"], "plain");
-    assert_eq!(record["log"]["syslog"]["priority"], 13);
+    assert_eq!(record["log.syslog.priority"], 13);
 }

@@ -37,14 +37,14 @@ fn all_2000_apache_lines_parse_with_the_right_header() {
         let (timestamp, level, rest) = split(line);
         let context = format!("line {}: {line}", index + 1);
         assert_eq!(record["@timestamp"], Value::from(timestamp), "{context}");
-        assert_eq!(record["log"]["level"], Value::from(level), "{context}");
+        assert_eq!(record["log.level"], Value::from(level), "{context}");
         let message = match rest
             .strip_prefix("[client ")
             .and_then(|r| r.split_once("] "))
         {
             Some((client, message)) => {
                 with_client += 1;
-                assert_eq!(record["source"]["ip"], Value::from(client), "{context}");
+                assert_eq!(record["source.ip"], Value::from(client), "{context}");
                 message
             }
             None => rest,

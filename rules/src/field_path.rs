@@ -36,14 +36,21 @@ impl FieldPath {
         current.or_else(|| record.get(&self.dotted))
     }
 
-    /// Sets the value, creating nested objects as needed. Where an
-    /// intermediate field exists but is not an object, the flat dotted key is
-    /// set instead, so no existing data is overwritten.
+    /// Sets the value where the field already is: under its flat dotted key,
+    /// or inside the nested objects an application wrote. A new field
+    /// becomes a flat dotted key (`"log.truncated"`), as parsers write
+    /// their ECS fields, unless its first segment is already an object
+    /// (then it joins that object). Scalars are never overwritten by
+    /// objects.
     pub fn set(&self, record: &mut Record, value: Value) {
         let Some((last, parents)) = self.segments.split_last() else {
             return;
         };
-        if !self.parents_are_objects(record) {
+        let nested = !parents.is_empty()
+            && !record.contains_key(&self.dotted)
+            && matches!(record.get(&parents[0]), Some(Value::Object(_)))
+            && self.parents_are_objects(record);
+        if !nested {
             record.insert(self.dotted.clone(), value);
             return;
         }
@@ -105,13 +112,28 @@ mod tests {
     }
 
     #[test]
-    fn set_creates_objects_but_never_clobbers_scalars() {
+    fn set_writes_new_fields_flat_and_never_clobbers_scalars() {
         let mut rec = record(json!({"error": "boom"}));
         FieldPath::new("error.severity").set(&mut rec, json!("high"));
         FieldPath::new("a.b.c").set(&mut rec, json!(1));
         assert_eq!(
             Value::Object(rec),
-            json!({"error": "boom", "error.severity": "high", "a": {"b": {"c": 1}}})
+            json!({"error": "boom", "error.severity": "high", "a.b.c": 1})
+        );
+    }
+
+    #[test]
+    fn set_updates_a_field_where_it_already_is() {
+        let mut rec = record(json!({"log.level": "info", "http": {"request": {"method": "GET"}}}));
+        FieldPath::new("log.level").set(&mut rec, json!("warn"));
+        FieldPath::new("http.request.method").set(&mut rec, json!("POST"));
+        FieldPath::new("http.response.status_code").set(&mut rec, json!(200));
+        assert_eq!(
+            Value::Object(rec),
+            json!({
+                "log.level": "warn",
+                "http": {"request": {"method": "POST"}, "response": {"status_code": 200}}
+            })
         );
     }
 

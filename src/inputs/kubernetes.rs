@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use sluice_parsers::Record;
 
 use super::container_log::{container_log_meta, ContainerLogMeta};
@@ -100,21 +100,18 @@ pub struct PathMetadata;
 
 impl PodMetadata for PathMetadata {
     fn fields(&self, meta: &ContainerLogMeta) -> Record {
-        let mut pod = json!({ "name": meta.pod_name });
+        let mut record = Record::with_capacity(5);
+        let mut put = |name: &str, value: &str| {
+            record.insert(name.to_owned(), Value::String(value.to_owned()));
+        };
+        put("kubernetes.namespace", &meta.namespace);
+        put("kubernetes.pod.name", &meta.pod_name);
         if let Some(uid) = &meta.pod_uid {
-            pod["uid"] = Value::String(uid.clone());
+            put("kubernetes.pod.uid", uid);
         }
-        let mut record = Record::new();
-        record.insert(
-            "kubernetes".to_owned(),
-            json!({
-                "namespace": meta.namespace,
-                "pod": pod,
-                "container": { "name": meta.container_name },
-            }),
-        );
+        put("kubernetes.container.name", &meta.container_name);
         if let Some(id) = &meta.container_id {
-            record.insert("container".to_owned(), json!({ "id": id }));
+            put("container.id", id);
         }
         record
     }
@@ -272,9 +269,9 @@ mod tests {
     #[test]
     fn path_metadata_uses_ecs_names() {
         let fields = PathMetadata.fields(&meta());
-        assert_eq!(fields["kubernetes"]["namespace"], "shop");
-        assert_eq!(fields["kubernetes"]["pod"]["uid"], "1234-abcd");
-        assert_eq!(fields["kubernetes"]["container"]["name"], "app");
-        assert!(!fields.contains_key("container"));
+        assert_eq!(fields["kubernetes.namespace"], "shop");
+        assert_eq!(fields["kubernetes.pod.uid"], "1234-abcd");
+        assert_eq!(fields["kubernetes.container.name"], "app");
+        assert!(!fields.contains_key("container.id"));
     }
 }

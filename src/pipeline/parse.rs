@@ -218,9 +218,9 @@ mod tests {
         );
         assert!(parsed.parse_failed);
         assert_eq!(parsed.record["message"], "plain words");
-        assert_eq!(parsed.record["log"]["time_missing"], true);
+        assert_eq!(parsed.record["log.time_missing"], true);
         assert_eq!(
-            parsed.record["log"]["parse_error"],
+            parsed.record["log.parse_error"],
             "not a JSON object (byte 0)"
         );
         assert_eq!(parsed.time, now());
@@ -235,7 +235,7 @@ mod tests {
             now(),
         );
         assert_eq!(parsed.record["message"], "caf\u{fffd}");
-        assert_eq!(parsed.record["log"]["invalid_utf8"], true);
-        assert_eq!(parsed.record["log"]["truncated"], true);
+        assert_eq!(parsed.record["log.invalid_utf8"], true);
+        assert_eq!(parsed.record["log.truncated"], true);
     }
 }
