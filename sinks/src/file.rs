@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -142,6 +143,20 @@ impl FileSink {
             let file = open_append(path).map_err(|source| {
                 SinkError::from_io(format!("opening {}", path.display()), source)
             })?;
+            match cut_torn_tail(&file) {
+                Ok(0) => {}
+                Ok(cut) => tracing::warn!(
+                    path = %path.display(),
+                    bytes = cut,
+                    "cut a half-written last line (left by a kill or crash; its events were not acknowledged and come again)"
+                ),
+                Err(source) => {
+                    return Err(SinkError::from_io(
+                        format!("checking the end of {}", path.display()),
+                        source,
+                    ))
+                }
+            }
             self.open_files.insert(path.to_owned(), file);
         }
         let Some(file) = self.open_files.get_mut(path) else {
@@ -172,7 +187,35 @@ fn open_append(path: &Path) -> std::io::Result<File> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    OpenOptions::new().create(true).append(true).open(path)
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+}
+
+/// A SIGKILL can stop a large write part way, leaving the file's last line
+/// torn; appending after it would glue the next record to it. Cuts the file
+/// back to its last newline and returns how many bytes went.
+fn cut_torn_tail(file: &File) -> std::io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
+    let length = file.metadata()?.len();
+    let mut end = length;
+    let mut chunk = vec![0; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let window = &mut chunk[..(end - start) as usize];
+        file.read_exact_at(window, start)?;
+        if let Some(newline) = memchr::memrchr(b'\n', window) {
+            end = start + newline as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if end < length {
+        file.set_len(end)?;
+    }
+    Ok(length - end)
 }
 
 #[async_trait::async_trait]
@@ -233,5 +276,38 @@ mod tests {
             routed,
             "{\"@timestamp\":\"2026-11-23T12:00:00.000Z\",\"n\":2}\n"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_torn_last_line_is_cut_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sluice-logs/2026-11-23.ndjson");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let whole = "{\"n\":0}\n";
+        std::fs::write(&path, format!("{whole}{{\"n\":1,\"message\":\"half wr")).unwrap();
+        let mut sink = FileSink::new(dir.path(), &FileSinkConfig::default()).unwrap();
+        sink.write(&[event(23, None, 2)]).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            format!("{whole}{{\"@timestamp\":\"2026-11-23T12:00:00.000Z\",\"n\":2}}\n")
+        );
+    }
+
+    #[test]
+    fn a_file_without_any_newline_is_emptied_and_whole_files_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.ndjson");
+        std::fs::write(&path, vec![b'x'; 200_000]).unwrap();
+        assert_eq!(
+            cut_torn_tail(&open_append(&path).unwrap()).unwrap(),
+            200_000
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        let mut long_line = vec![b'y'; 150_000];
+        long_line.push(b'\n');
+        std::fs::write(&path, &long_line).unwrap();
+        assert_eq!(cut_torn_tail(&open_append(&path).unwrap()).unwrap(), 0);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 150_001);
     }
 }
