@@ -71,6 +71,7 @@ fn source() -> SourceInfo {
         tag: "claude.application".into(),
         parser: LineParser::Json,
         time_key: None,
+        timestamps: Default::default(),
         fields: Record::new(),
     }
 }

@@ -84,11 +84,12 @@ fn fixed_settings(topology: &Topology) -> String {
         .map(|input| {
             let source = &input.source;
             format!(
-                "{} {} {} {:?} {:?}",
+                "{} {} {} {:?} {:?} {:?}",
                 source.name,
                 source.tag,
                 source.parser.describe(),
                 source.time_key.as_ref().map(|key| key.as_str()),
+                source.timestamps,
                 input.kind
             )
         })

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_saphyr::Spanned;
-use sluice_parsers::{FieldType, RegexParser};
+use sluice_parsers::{
+    FieldType, RegexParser, TimeFormat, TimeZone, TimestampReader, TIME_KEY_CANDIDATES,
+};
 use sluice_rules::{packs, CompileContext, Diagnostic, FieldPath, RuleError, RuleSet, SourceFile};
 use sluice_sinks::{FileSinkConfig, IndexTemplate};
 
@@ -128,6 +130,17 @@ pub fn build(loaded: &LoadedConfig) -> Result<Topology, Vec<Diagnostic>> {
     })
 }
 
+/// A compiled `parsers:` entry and what inputs using it inherit.
+struct UserParser {
+    parser: Arc<RegexParser>,
+    time_key: Option<String>,
+    /// How the event-time field is read, unless the input says otherwise:
+    /// the parser's own format and zone, or `None` when that field is a
+    /// `timestamp` capture (already converted to UTC RFC 3339).
+    time_format: Option<TimeFormat>,
+    timezone: Option<TimeZone>,
+}
+
 struct Builder<'a> {
     file: &'a SourceFile,
     diagnostics: Vec<Diagnostic>,
@@ -144,10 +157,7 @@ impl Builder<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn user_parsers(
-        &mut self,
-        config: &crate::config::Config,
-    ) -> HashMap<String, (Arc<RegexParser>, Option<String>)> {
+    fn user_parsers(&mut self, config: &crate::config::Config) -> HashMap<String, UserParser> {
         let mut parsers = HashMap::new();
         for (name, definition) in &config.parsers {
             if matches!(name.as_str(), "json" | "none") {
@@ -165,16 +175,47 @@ impl Builder<'_> {
                     }
                     None => self.error(self.file.error_at(
                         kind,
-                        format!("unknown type `{}`; use int, float or bool", kind.value),
+                        format!(
+                            "unknown type `{}`; use {}",
+                            kind.value,
+                            FieldType::NAMES.join(", ")
+                        ),
                     )),
                 }
             }
+            let time_format = definition.value.time_format.as_ref().and_then(|format| {
+                TimeFormat::new(&format.value)
+                    .map_err(|err| self.error(self.file.error_at(format, err.to_string())))
+                    .ok()
+            });
+            let timezone = definition.value.timezone.as_ref().and_then(|zone| {
+                TimeZone::from_name(&zone.value)
+                    .map_err(|err| self.error(self.file.error_at(zone, err.to_string())))
+                    .ok()
+            });
+            let time_key = definition.value.time_key.clone();
+            let is_timestamp = |field: &str| types.get(field) == Some(&FieldType::Timestamp);
+            let time_field_converted = match &time_key {
+                Some(key) => is_timestamp(key),
+                None => TIME_KEY_CANDIDATES.iter().any(|key| is_timestamp(key)),
+            };
+            let reader = TimestampReader::new(time_format.clone(), timezone.unwrap_or_default());
             let regex = &definition.value.regex;
             match RegexParser::new(&regex.value, types) {
                 Ok(parser) => {
+                    let (time_format, timezone) = if time_field_converted {
+                        (None, None)
+                    } else {
+                        (time_format, timezone)
+                    };
                     parsers.insert(
                         name.clone(),
-                        (Arc::new(parser), definition.value.time_key.clone()),
+                        UserParser {
+                            parser: Arc::new(parser.with_timestamps(reader)),
+                            time_key,
+                            time_format,
+                            timezone,
+                        },
                     );
                 }
                 Err(err) => {
@@ -198,7 +239,7 @@ impl Builder<'_> {
     fn inputs(
         &mut self,
         config: &crate::config::Config,
-        parsers: &HashMap<String, (Arc<RegexParser>, Option<String>)>,
+        parsers: &HashMap<String, UserParser>,
     ) -> Vec<InputSpec> {
         if config.inputs.is_empty() {
             self.error(Diagnostic::whole_file(
@@ -209,39 +250,68 @@ impl Builder<'_> {
         let mut stdin_seen = false;
         let mut specs = Vec::new();
         for (name, input) in &config.inputs {
-            let (tag, parser_name, time_key) = match &input.value {
+            let (tag, parser_name, time_key, time_format, timezone) = match &input.value {
                 InputConfig::Stdin {
                     tag,
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                     ..
                 } => (
                     tag.clone().unwrap_or_else(|| "stdin".to_owned()),
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                 ),
                 InputConfig::Tail {
                     tag,
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                     ..
                 } => (
                     tag.clone().unwrap_or_else(|| format!("tail.{name}")),
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                 ),
                 InputConfig::Kubernetes {
                     tag,
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                     ..
                 } => (
                     tag.clone()
                         .unwrap_or_else(|| "kube.{namespace}.{pod}.{container}".to_owned()),
                     parser,
                     time_key,
+                    time_format,
+                    timezone,
                 ),
             };
+            let time_format = time_format.as_ref().and_then(|format| {
+                TimeFormat::new(format)
+                    .map_err(|err| {
+                        self.error(
+                            self.file
+                                .error_at_key(input, "time_format", err.to_string()),
+                        )
+                    })
+                    .ok()
+            });
+            let timezone = timezone.as_ref().and_then(|zone| {
+                TimeZone::from_name(zone)
+                    .map_err(|err| {
+                        self.error(self.file.error_at_key(input, "timezone", err.to_string()))
+                    })
+                    .ok()
+            });
             let is_kubernetes = matches!(input.value, InputConfig::Kubernetes { .. });
             if tag.is_empty() || tag.split('.').any(str::is_empty) {
                 // A template's placeholders never render empty.
@@ -252,15 +322,13 @@ impl Builder<'_> {
                 ));
             }
             let default_parser = if is_kubernetes { "none" } else { "json" };
-            let (parser, parser_time_key) = match parser_name.as_deref().unwrap_or(default_parser) {
+            let (parser, user_parser) = match parser_name.as_deref().unwrap_or(default_parser) {
                 "json" => (LineParser::Json, None),
                 "none" => (LineParser::None, None),
                 other => {
                     let format = sluice_parsers::FORMATS.iter().find(|name| **name == other);
                     match (parsers.get(other), format) {
-                        (Some((parser, time_key)), _) => {
-                            (LineParser::Regex(parser.clone()), time_key.clone())
-                        }
+                        (Some(user), _) => (LineParser::Regex(user.parser.clone()), Some(user)),
                         (None, Some(format)) => (LineParser::Format(format), None),
                         (None, None) => {
                             let mut known: Vec<&str> = vec!["none"];
@@ -279,14 +347,19 @@ impl Builder<'_> {
                     }
                 }
             };
+            // Each time setting the input leaves out comes from its parser.
+            let time_key = time_key
+                .clone()
+                .or_else(|| user_parser.and_then(|user| user.time_key.clone()));
+            let time_format =
+                time_format.or_else(|| user_parser.and_then(|user| user.time_format.clone()));
+            let timezone = timezone.or_else(|| user_parser.and_then(|user| user.timezone));
             let source = Arc::new(SourceInfo {
                 name: name.as_str().into(),
                 tag: tag.into(),
                 parser,
-                time_key: time_key
-                    .clone()
-                    .or(parser_time_key)
-                    .map(|key| FieldPath::new(&key)),
+                time_key: time_key.map(|key| FieldPath::new(&key)),
+                timestamps: TimestampReader::new(time_format, timezone.unwrap_or_default()),
                 fields: sluice_parsers::Record::new(),
             });
             let kind = match &input.value {

@@ -61,7 +61,7 @@ fn unknown_key_inside_an_input_points_at_that_key() {
     let config = "inputs:\n  app:\n    type: tail\n    paths: [x.log]\n    pathz: [y]\nsinks:\n  local:\n    type: file\n";
     assert_eq!(
         headlines("validate", &[("sluice.yaml", config)]),
-        ["sluice.yaml:5:5: unknown field `pathz`, expected one of paths, exclude, tag, parser, time_key, read_from, max_line_bytes, multiline, files"]
+        ["sluice.yaml:5:5: unknown field `pathz`, expected one of paths, exclude, tag, parser, time_key, time_format, timezone, read_from, max_line_bytes, multiline, files"]
     );
 }
 
@@ -196,5 +196,43 @@ fn the_daemonset_config_in_deploy_validates() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn time_zones_and_time_formats_are_checked_where_they_are_written() {
+    let config = r#"inputs:
+  app:
+    type: stdin
+    parser: my_app
+    time_format: "%Y-%m-%d %Q"
+    timezone: Europe/Berln
+  files:
+    type: tail
+    paths: ["/tmp/*.log"]
+    timezone: "+25:00"
+parsers:
+  my_app:
+    regex: '^(?P<ts>\S+ \S+) (?P<message>.*)$'
+    types: { ts: timestamp, n: decimal }
+    time_key: ts
+    time_format: "%H:%M:%S"
+    timezone: CEST
+sinks:
+  local:
+    type: file
+"#;
+    let use_zone =
+        "use UTC, local, an offset such as +02:00, or an IANA name such as Europe/Berlin";
+    assert_eq!(
+        headlines("validate", &[("sluice.yaml", config)]),
+        [
+            "sluice.yaml:5:18: invalid time format `%Y-%m-%d %Q`: `%Q` is not a strftime directive chrono knows".to_owned(),
+            format!("sluice.yaml:6:15: unknown time zone `Europe/Berln`; {use_zone}"),
+            format!("sluice.yaml:10:15: unknown time zone `+25:00`; {use_zone}"),
+            "sluice.yaml:14:32: unknown type `decimal`; use int, float, bool, timestamp".to_owned(),
+            "sluice.yaml:16:18: invalid time format `%H:%M:%S`: it does not give a full date and time (needs at least a month, a day, an hour and a minute; a missing year is inferred)".to_owned(),
+            format!("sluice.yaml:17:15: unknown time zone `CEST`; {use_zone}"),
+        ]
     );
 }

@@ -252,3 +252,104 @@ fn a_steady_trickle_on_stdin_is_flushed_by_linger() {
     );
     assert_eq!(workspace.indexed_lines().len(), 40);
 }
+
+/// Runs `sluice run` over `input` with a stdin input described by
+/// `input_settings` (YAML lines under `app:`) and the given `parsers:`
+/// section; returns the written events keyed by their `message`.
+fn run_with_time_settings(
+    input_settings: &str,
+    parsers: &str,
+    input: &str,
+) -> std::collections::HashMap<String, (String, Value)> {
+    let workspace = Workspace::new();
+    let config = workspace.write(
+        "sluice.yaml",
+        &format!(
+            "data_dir: data\ninputs:\n  app:\n    type: stdin\n{input_settings}parsers:\n{parsers}sinks:\n  local:\n    type: file\n    index: \"app-%Y.%m.%d\"\n"
+        ),
+    );
+    let output = workspace.run(&["run", "-c", config.to_str().unwrap()], input.as_bytes());
+    assert!(
+        output.status.success(),
+        "sluice failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    workspace
+        .indexed_lines()
+        .into_iter()
+        .map(|(index, record)| {
+            let message = record["message"].as_str().unwrap_or_default().to_owned();
+            (message, (index, record))
+        })
+        .collect()
+}
+
+const BERLIN_APP_PARSER: &str = r#"  my_app:
+    regex: '^(?P<ts>\S+ \S+) (?P<status>\d+) (?P<message>.*)$'
+    types: { ts: timestamp, status: int }
+    time_key: ts
+    time_format: "%d.%m.%Y %H:%M:%S,%3f"
+    timezone: Europe/Berlin
+"#;
+
+#[test]
+fn regex_parser_reads_berlin_wall_clock_times_into_utc_event_times() {
+    let input = "23.11.2026 10:29:01,042 200 invoice sent\n\
+                 02.07.2026 00:30:00,000 200 summer night\n\
+                 29.03.2026 02:30:00,000 200 in the spring gap\n\
+                 2026-11-23 10:29:01 500 wrong time shape\n";
+    let events = run_with_time_settings("    parser: my_app\n", BERLIN_APP_PARSER, input);
+    assert_eq!(events.len(), 4, "{events:?}");
+
+    let (index, record) = &events["invoice sent"];
+    assert_eq!(record["@timestamp"], "2026-11-23T09:29:01.042Z");
+    assert_eq!(record["ts"], "2026-11-23T09:29:01.042Z");
+    assert_eq!(record["status"], 200);
+    assert_eq!(index, "app-2026.11.23");
+
+    // Half past midnight in Berlin summer is the evening before in UTC: the
+    // event time, and so the daily index, follow UTC.
+    let (index, record) = &events["summer night"];
+    assert_eq!(record["@timestamp"], "2026-07-01T22:30:00.000Z");
+    assert_eq!(index, "app-2026.07.01");
+
+    // 02:30 does not exist on that day in Berlin; it is moved forward an hour.
+    let (_, record) = &events["in the spring gap"];
+    assert_eq!(record["@timestamp"], "2026-03-29T01:30:00.000Z");
+
+    // A time that does not fit the format fails the line, which is kept.
+    let wrong = "2026-11-23 10:29:01 500 wrong time shape";
+    let (_, record) = &events[wrong];
+    assert_eq!(
+        record["log"]["parse_error"],
+        "field `ts` at byte 0: cannot convert \"2026-11-23 10:29:01\" to timestamp"
+    );
+    assert_eq!(record["log"]["time_missing"], true);
+}
+
+#[test]
+fn event_time_is_read_with_the_parser_or_input_format_and_zone() {
+    // The time_key capture is not typed: it stays as written, and the event
+    // time is read from it with the parser's format and zone.
+    let raw_time_parser = BERLIN_APP_PARSER.replace("ts: timestamp, ", "");
+    let events = run_with_time_settings(
+        "    parser: my_app\n",
+        &raw_time_parser,
+        "02.07.2026 00:30:00,000 200 summer night\n",
+    );
+    let (index, record) = &events["summer night"];
+    assert_eq!(record["ts"], "02.07.2026 00:30:00,000");
+    assert_eq!(record["@timestamp"], "2026-07-01T22:30:00.000Z");
+    assert_eq!(index, "app-2026.07.01");
+
+    // JSON lines: the input's own time_key, time_format and timezone.
+    let events = run_with_time_settings(
+        "    time_key: when\n    time_format: \"%m/%d/%Y %I:%M %p\"\n    timezone: America/New_York\n",
+        BERLIN_APP_PARSER,
+        "{\"when\":\"11/23/2026 10:29 PM\",\"message\":\"late order\"}\n",
+    );
+    let (index, record) = &events["late order"];
+    assert_eq!(record["when"], "11/23/2026 10:29 PM");
+    assert_eq!(record["@timestamp"], "2026-11-24T03:29:00.000Z");
+    assert_eq!(index, "app-2026.11.24");
+}

@@ -26,6 +26,7 @@ mod scan;
 mod syslog;
 mod syslog_time;
 mod timestamp;
+mod zone;
 
 pub use apache::{parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in};
 pub use auto::parse_auto_at;
@@ -35,7 +36,11 @@ pub use logfmt::{parse_kv, parse_logfmt};
 pub use nginx::{parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in};
 pub use regex_parser::{FieldType, RegexParser};
 pub use syslog::{parse_rfc3164, parse_rfc5424, parse_syslog, parse_syslog_at, Rfc3164Context};
-pub use timestamp::{parse_guessed_timestamp, parse_timestamp, TIME_KEY_CANDIDATES};
+pub use timestamp::{
+    parse_guessed_timestamp, parse_guessed_timestamp_in, parse_timestamp, parse_timestamp_in,
+    TimeFormat, TimestampReader, TIME_KEY_CANDIDATES,
+};
+pub use zone::TimeZone;
 
 /// Parses `line` with the built-in format called `name`; `None` when no
 /// format has that name. Formats without a year take it from the clock
@@ -170,5 +175,28 @@ pub enum ParseError {
         value: String,
         /// The declared type.
         expected: &'static str,
+    },
+}
+
+/// A time zone or time format in a configuration that cannot be used.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeSettingError {
+    /// Not `UTC`, `local`, an offset or an IANA zone name.
+    #[error(
+        "unknown time zone `{name}`; use UTC, local, an offset such as +02:00, or an IANA name such as Europe/Berlin"
+    )]
+    UnknownTimeZone {
+        /// The name as given.
+        name: String,
+    },
+    /// A `time_format` chrono cannot parse with, or that leaves the date or
+    /// time incomplete.
+    #[error("invalid time format `{format}`: {reason}")]
+    InvalidTimeFormat {
+        /// The format as given.
+        format: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }

@@ -75,16 +75,7 @@ impl<'a> BsdTimestamp<'a> {
         let time = self.clock.time();
         let date = match self.year {
             Some(year) => NaiveDate::from_ymd_opt(year, self.month, self.day)?.and_time(time),
-            None => {
-                let limit = now.naive_utc() + FUTURE_TOLERANCE;
-                // Candidates are a year apart, so the latest one not past
-                // the limit is also the closest to now.
-                (now.year() - YEARS_BACK..=now.year() + 1)
-                    .rev()
-                    .filter_map(|year| NaiveDate::from_ymd_opt(year, self.month, self.day))
-                    .map(|date| date.and_time(time))
-                    .find(|candidate| *candidate <= limit)?
-            }
+            None => with_inferred_year(self.month, self.day, time, now)?,
         };
         Some(Stamp {
             utc: date,
@@ -92,6 +83,26 @@ impl<'a> BsdTimestamp<'a> {
             fraction: self.clock.fraction,
         })
     }
+}
+
+/// `month`/`day` at `time` in the year that puts it closest to `now` while
+/// no more than [`FUTURE_TOLERANCE`] after it, skipping years that lack the
+/// date; `None` when no year within reach has it. Shared by RFC 3164 and
+/// user time formats without a year (`%b %d %H:%M:%S`).
+pub(crate) fn with_inferred_year(
+    month: u32,
+    day: u32,
+    time: NaiveTime,
+    now: DateTime<Utc>,
+) -> Option<NaiveDateTime> {
+    let limit = now.naive_utc() + FUTURE_TOLERANCE;
+    // Candidates are a year apart, so the latest one not past the limit is
+    // also the closest to now.
+    (now.year() - YEARS_BACK..=now.year() + 1)
+        .rev()
+        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
+        .map(|date| date.and_time(time))
+        .find(|candidate| *candidate <= limit)
 }
 
 /// `hh:mm:ss[.fraction]`, validated; a leap second (`:60`) is allowed.

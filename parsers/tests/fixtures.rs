@@ -1,12 +1,16 @@
 //! Runs every `fixtures/parsers/<format>/cases.jsonl` through
-//! `parse_format_at` (the case format is in `fixtures/parsers/README.md`).
-//! Year inference uses a fixed "now", 2026-11-23T12:00:00Z.
+//! `parse_format_at`, or through the user regex parser a case defines
+//! (the case format is in `fixtures/parsers/README.md`). Year inference
+//! uses a fixed "now", 2026-11-23T12:00:00Z.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sluice_parsers::{parse_format_at, ParseError};
+use sluice_parsers::{
+    parse_format_at, FieldType, ParseError, RegexParser, TimeFormat, TimeZone, TimestampReader,
+};
 
 const MIN_CASES: usize = 10;
 
@@ -38,6 +42,30 @@ fn hex(text: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The parser a case's `regex` object defines: `pattern`, and optionally
+/// `types`, `time_format` and `timezone` as in a config's `parsers:`.
+fn regex_parser(definition: &Value) -> Result<RegexParser, String> {
+    let pattern = definition["pattern"]
+        .as_str()
+        .ok_or("regex case without a `pattern`")?;
+    let mut types = HashMap::new();
+    for (field, name) in definition["types"].as_object().into_iter().flatten() {
+        let name = name.as_str().unwrap_or_default();
+        let kind = FieldType::from_name(name).ok_or(format!("unknown type {name:?}"))?;
+        types.insert(field.clone(), kind);
+    }
+    let format = match definition["time_format"].as_str() {
+        Some(format) => Some(TimeFormat::new(format).map_err(|err| err.to_string())?),
+        None => None,
+    };
+    let zone = match definition["timezone"].as_str() {
+        Some(name) => TimeZone::from_name(name).map_err(|err| err.to_string())?,
+        None => TimeZone::UTC,
+    };
+    let parser = RegexParser::new(pattern, types).map_err(|err| err.to_string())?;
+    Ok(parser.with_timestamps(TimestampReader::new(format, zone)))
+}
+
 /// Checks one case; `Err` describes the mismatch.
 fn check(format_dir: &str, case: &Value) -> Result<(), String> {
     let format = case["format"].as_str().unwrap_or(format_dir);
@@ -46,8 +74,12 @@ fn check(format_dir: &str, case: &Value) -> Result<(), String> {
         (_, Value::String(text)) => hex(text),
         _ => return Err("case has neither input nor input_hex".into()),
     };
-    let Some(result) = parse_format_at(format, &input, now()) else {
-        return Err(format!("unknown format {format:?}"));
+    let result = match case.get("regex") {
+        Some(definition) => regex_parser(definition)?.parse_at(&input, now()),
+        None => match parse_format_at(format, &input, now()) {
+            Some(result) => result,
+            None => return Err(format!("unknown format {format:?}")),
+        },
     };
     match (result, &case["expect"], &case["error"]) {
         (Ok(record), expect @ Value::Object(_), _) => {

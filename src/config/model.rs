@@ -63,6 +63,12 @@ pub enum InputConfig {
         parser: Option<String>,
         /// Field holding the event time.
         time_key: Option<String>,
+        /// strftime pattern (or `rfc3339`, `epoch_s`, `epoch_ms`,
+        /// `epoch_us`, `epoch_ns`) of the event time; automatic otherwise.
+        time_format: Option<String>,
+        /// Zone of zoneless event times: `UTC` (default), `local`, `+02:00`
+        /// or an IANA name such as `Europe/Berlin`.
+        timezone: Option<String>,
         /// Longer lines are cut and flagged `log.truncated`.
         max_line_bytes: Option<usize>,
     },
@@ -80,6 +86,12 @@ pub enum InputConfig {
         parser: Option<String>,
         /// Field holding the event time.
         time_key: Option<String>,
+        /// strftime pattern (or `rfc3339`, `epoch_s`, `epoch_ms`,
+        /// `epoch_us`, `epoch_ns`) of the event time; automatic otherwise.
+        time_format: Option<String>,
+        /// Zone of zoneless event times: `UTC` (default), `local`, `+02:00`
+        /// or an IANA name such as `Europe/Berlin`.
+        timezone: Option<String>,
         /// Where to start in files that have no checkpoint yet.
         #[serde(default)]
         read_from: ReadFrom,
@@ -103,6 +115,12 @@ pub enum InputConfig {
         parser: Option<String>,
         /// Field holding the event time; the runtime's time otherwise.
         time_key: Option<String>,
+        /// strftime pattern (or `rfc3339`, `epoch_s`, `epoch_ms`,
+        /// `epoch_us`, `epoch_ns`) of the event time; automatic otherwise.
+        time_format: Option<String>,
+        /// Zone of zoneless event times: `UTC` (default), `local`, `+02:00`
+        /// or an IANA name such as `Europe/Berlin`.
+        timezone: Option<String>,
         /// Where to start in files that have no checkpoint yet.
         #[serde(default)]
         read_from: ReadFrom,
@@ -198,9 +216,15 @@ pub struct ParserDefinition {
     pub regex: Spanned<String>,
     /// Capture holding the event time.
     pub time_key: Option<String>,
-    /// Conversions: `int`, `float`, `bool`.
+    /// Conversions: `int`, `float`, `bool`, `timestamp`.
     #[serde(default)]
     pub types: IndexMap<String, Spanned<String>>,
+    /// strftime pattern (or `rfc3339`, `epoch_*`) of `timestamp` captures
+    /// and of the `time_key` capture; automatic otherwise.
+    pub time_format: Option<Spanned<String>>,
+    /// Zone of zoneless times in `timestamp` captures and the `time_key`
+    /// capture (default `UTC`).
+    pub timezone: Option<Spanned<String>>,
 }
 
 /// One sink; `type` picks the kind.

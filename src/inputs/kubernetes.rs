@@ -209,6 +209,7 @@ impl KubernetesSettings {
             tag: self.tag.render(&meta).into(),
             parser: base.parser.clone(),
             time_key: base.time_key.clone(),
+            timestamps: base.timestamps.clone(),
             fields: self.metadata.fields(&meta),
         }))
     }

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sluice_parsers::{
-    parse_format_at, parse_guessed_timestamp, parse_json, parse_timestamp, Record, RegexParser,
-    TIME_KEY_CANDIDATES,
+    parse_format_at, parse_json, Record, RegexParser, TimestampReader, TIME_KEY_CANDIDATES,
 };
 use sluice_rules::FieldPath;
 
@@ -37,7 +36,12 @@ impl LineParser {
             Self::None => "none".to_owned(),
             Self::Format(name) => (*name).to_owned(),
             Self::Regex(parser) => {
-                format!("regex {:?} types {:?}", parser.pattern(), parser.types())
+                format!(
+                    "regex {:?} types {:?} timestamps {:?}",
+                    parser.pattern(),
+                    parser.types(),
+                    parser.timestamps()
+                )
             }
         }
     }
@@ -54,6 +58,8 @@ pub struct SourceInfo {
     pub parser: LineParser,
     /// Field holding the event time; `None` tries the usual names.
     pub time_key: Option<FieldPath>,
+    /// How that field's value is read (format, and zone of zoneless times).
+    pub timestamps: TimestampReader,
     /// Fields added to every record that lacks them (e.g. the Kubernetes
     /// metadata of one container's log file).
     pub fields: Record,
@@ -88,7 +94,7 @@ pub fn parse_line(
     }
     let result = match &source.parser {
         LineParser::Json => parse_json(line),
-        LineParser::Regex(parser) => parser.parse(line),
+        LineParser::Regex(parser) => parser.parse_at(line, read_time),
         LineParser::None => Ok(message_record(line)),
         // The read time anchors formats without a year (syslog, klog), so
         // a replayed file gets the year it was written in.
@@ -131,7 +137,7 @@ fn finish(
     for (key, value) in source.fields.iter() {
         record.entry(key.as_str()).or_insert_with(|| value.clone());
     }
-    let time = match event_time(source, &record).or(attrs.time) {
+    let time = match event_time(source, &record, read_time).or(attrs.time) {
         Some(time) => time,
         None => {
             // Sorting and index choice then go by when sluice read it.
@@ -164,13 +170,21 @@ fn flag(record: &mut Record, path: &str, value: Value) {
     FieldPath::new(path).set(record, value);
 }
 
-fn event_time(source: &SourceInfo, record: &Record) -> Option<DateTime<Utc>> {
+/// `read_time` anchors time formats without a year.
+fn event_time(
+    source: &SourceInfo,
+    record: &Record,
+    read_time: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let reader = &source.timestamps;
     match &source.time_key {
-        Some(path) => path.get(record).and_then(parse_timestamp),
+        Some(path) => path
+            .get(record)
+            .and_then(|value| reader.read(value, read_time)),
         None => TIME_KEY_CANDIDATES
             .iter()
             .find_map(|key| record.get(*key))
-            .and_then(parse_guessed_timestamp),
+            .and_then(|value| reader.read_guessed(value, read_time)),
     }
 }
 
@@ -185,6 +199,7 @@ mod tests {
             tag: "t".into(),
             parser,
             time_key: None,
+            timestamps: TimestampReader::default(),
             fields: Record::new(),
         }
     }

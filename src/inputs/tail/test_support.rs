@@ -44,6 +44,7 @@ pub fn source(name: &str) -> Arc<SourceInfo> {
         tag: name.into(),
         parser: LineParser::None,
         time_key: None,
+        timestamps: sluice_parsers::TimestampReader::default(),
         fields: sluice_parsers::Record::new(),
     })
 }
