@@ -321,10 +321,10 @@ fn regex_parser_reads_berlin_wall_clock_times_into_utc_event_times() {
     let wrong = "2026-11-23 10:29:01 500 wrong time shape";
     let (_, record) = &events[wrong];
     assert_eq!(
-        record["log"]["parse_error"],
+        record["log.parse_error"],
         "field `ts` at byte 0: cannot convert \"2026-11-23 10:29:01\" to timestamp"
     );
-    assert_eq!(record["log"]["time_missing"], true);
+    assert_eq!(record["log.time_missing"], true);
 }
 
 #[test]
