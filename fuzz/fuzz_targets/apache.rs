@@ -2,9 +2,8 @@
 //! Apache access and error logs (2.2 and 2.4): shared result checks for every entry point,
 //! and `parse_apache` routes each line to exactly one of them.
 
-use chrono::FixedOffset;
 use libfuzzer_sys::fuzz_target;
-use sluice_fuzz::check_result;
+use sluice_fuzz::{check_result, zone_for};
 use sluice_parsers::{
     parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in,
 };
@@ -20,7 +19,6 @@ fuzz_target!(|data: &[u8]| {
         routed == access || routed == error,
         "parse_apache matches neither the access nor the error parser"
     );
-    // A zone from the line's length, so the zoned path is exercised too.
-    let zone = FixedOffset::east_opt(((data.len() % 49) as i32 - 24) * 1800).expect("valid offset");
-    check_result("apache_error_in", data, &parse_apache_error_in(data, zone));
+    let zone = zone_for(data);
+    check_result("apache_error_in", data, &parse_apache_error_in(data, &zone));
 });

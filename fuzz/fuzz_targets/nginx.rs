@@ -2,9 +2,8 @@
 //! nginx access and error logs: shared result checks for every entry point,
 //! and `parse_nginx` routes each line to exactly one of them.
 
-use chrono::FixedOffset;
 use libfuzzer_sys::fuzz_target;
-use sluice_fuzz::check_result;
+use sluice_fuzz::{check_result, zone_for};
 use sluice_parsers::{parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in};
 
 fuzz_target!(|data: &[u8]| {
@@ -18,7 +17,6 @@ fuzz_target!(|data: &[u8]| {
         routed == access || routed == error,
         "parse_nginx matches neither the access nor the error parser"
     );
-    // A zone from the line's length, so the zoned path is exercised too.
-    let zone = FixedOffset::east_opt(((data.len() % 49) as i32 - 24) * 1800).expect("valid offset");
-    check_result("nginx_error_in", data, &parse_nginx_error_in(data, zone));
+    let zone = zone_for(data);
+    check_result("nginx_error_in", data, &parse_nginx_error_in(data, &zone));
 });

@@ -12,7 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sluice_parsers::{parse_rfc3164, parse_rfc5424, parse_syslog, Rfc3164Context};
+use sluice_parsers::{parse_rfc3164, parse_rfc5424, parse_syslog, TimeContext};
 
 const LOGHUB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/loghub2k");
 
@@ -63,7 +63,7 @@ fn total_bytes(lines: &[Vec<u8>]) -> u64 {
 }
 
 fn bench_syslog(c: &mut Criterion) {
-    let context = Rfc3164Context::new(Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap());
+    let context = TimeContext::new(Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap());
     let mut group = c.benchmark_group("syslog");
     for (name, lines) in [
         ("rfc3164_openssh", loghub("OpenSSH/OpenSSH_2k.log")),

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use chrono::FixedOffset;
 
 use crate::scan::{put, put_source, put_vendor, Cursor};
-use crate::{ParseError, Record};
+use crate::{ParseError, Record, TimeZone};
 
 /// Parses one common/combined line; `format` (`nginx` or `apache`) names
 /// the errors and the vendor namespace for fields ECS has no name for.
@@ -192,10 +192,10 @@ pub(crate) fn clf_time(c: &mut Cursor<'_>) -> Result<String, ParseError> {
     let zone = FixedOffset::east_opt(sign * (hours as i32 * 3600 + minutes as i32 * 60))
         .filter(|_| minutes < 60)
         .ok_or_else(|| c.error_at(zone_start, "UTC offset out of range"))?;
-    let civil = clock
+    clock
         .on(year as i32, month, day)
-        .ok_or_else(|| c.error_at(start, "date or time out of range"))?;
-    Ok(civil.to_rfc3339_utc(zone))
+        .and_then(|civil| civil.to_rfc3339_utc(&TimeZone::fixed(zone)))
+        .ok_or_else(|| c.error_at(start, "date or time out of range"))
 }
 
 /// A double-quoted field as nginx and Apache escape it. The closing quote

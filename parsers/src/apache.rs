@@ -6,11 +6,9 @@
 //! [Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187:37434] AH00126: Invalid URI in request GET .. HTTP/1.1
 //! ```
 
-use chrono::FixedOffset;
-
 use crate::access_log::parse_access;
-use crate::scan::{put, put_source, utc, Cursor};
-use crate::{ParseError, Record};
+use crate::scan::{put, put_source, Cursor};
+use crate::{ParseError, Record, TimeZone};
 
 const FORMAT: &str = "apache";
 
@@ -29,8 +27,17 @@ pub fn parse_apache_access(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// The error of the parser the line was routed to.
 pub fn parse_apache(line: &[u8]) -> Result<Record, ParseError> {
+    parse_apache_in(line, &TimeZone::UTC)
+}
+
+/// [`parse_apache`], reading error-log times in `zone` (access-log times
+/// carry their offset).
+///
+/// # Errors
+/// The error of the parser the line was routed to.
+pub fn parse_apache_in(line: &[u8], zone: &TimeZone) -> Result<Record, ParseError> {
     if line.first() == Some(&b'[') {
-        parse_apache_error(line)
+        parse_apache_error_in(line, zone)
     } else {
         parse_apache_access(line)
     }
@@ -41,7 +48,7 @@ pub fn parse_apache(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// As [`parse_apache_error_in`].
 pub fn parse_apache_error(line: &[u8]) -> Result<Record, ParseError> {
-    parse_apache_error_in(line, utc())
+    parse_apache_error_in(line, &TimeZone::UTC)
 }
 
 /// Parses an Apache error-log line whose time was written in `zone`.
@@ -56,7 +63,7 @@ pub fn parse_apache_error(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// [`ParseError::InvalidUtf8`], or [`ParseError::Malformed`] when the
 /// time or level bracket does not fit.
-pub fn parse_apache_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, ParseError> {
+pub fn parse_apache_error_in(line: &[u8], zone: &TimeZone) -> Result<Record, ParseError> {
     let mut c = Cursor::new(FORMAT, line)?;
     c.expect(b'[', "'[' opening the time")?;
     let start = c.pos();
@@ -73,8 +80,9 @@ pub fn parse_apache_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, P
     let clock = c.clock()?;
     c.expect(b' ', "a space before the year")?;
     let year = c.fixed_digits(4, "the year")?;
-    let time = clock
+    let timestamp = clock
         .on(year as i32, month, day)
+        .and_then(|time| time.to_rfc3339_utc(zone))
         .ok_or_else(|| c.error_at(start, "date or time out of range"))?;
     c.expect(b']', "']' closing the time")?;
     c.spaces_before("the level")?;
@@ -139,7 +147,7 @@ pub fn parse_apache_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, P
     }
 
     let mut record = Record::with_capacity(12);
-    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "@timestamp", timestamp);
     put(&mut record, "log.level", level);
     if let Some(module) = module.filter(|module| !module.is_empty()) {
         put(&mut record, "log.logger", module);

@@ -23,8 +23,8 @@ use serde_json::Value;
 
 use crate::scan::month_number;
 use crate::{
-    parse_apache_error, parse_json, parse_klog_at, parse_logfmt, parse_nginx_access,
-    parse_nginx_error, parse_syslog_at, ParseError, Record,
+    parse_apache_error_in, parse_json, parse_klog_in, parse_logfmt, parse_nginx_access,
+    parse_nginx_error_in, parse_syslog_in, ParseError, Record, TimeContext,
 };
 
 /// Parses `line` with the first detected format that accepts it; `now`
@@ -34,6 +34,15 @@ use crate::{
 /// Never: a line no format accepts is kept whole as `message`. The
 /// `Result` matches the other parsers.
 pub fn parse_auto_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseError> {
+    parse_auto_in(line, &TimeContext::new(now))
+}
+
+/// [`parse_auto_at`], reading zoneless times in the context's zone.
+///
+/// # Errors
+/// Never, as [`parse_auto_at`].
+pub fn parse_auto_in(line: &[u8], context: &TimeContext) -> Result<Record, ParseError> {
+    let zone = context.zone();
     let start = line
         .iter()
         .position(|byte| !byte.is_ascii_whitespace())
@@ -41,12 +50,16 @@ pub fn parse_auto_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseErr
     let head = &line[start..];
     let candidates: [Candidate<'_>; 9] = [
         (head.first() == Some(&b'{'), &|| parse_json(line)),
-        (head.first() == Some(&b'<'), &|| parse_syslog_at(line, now)),
-        (head.first() == Some(&b'['), &|| parse_apache_error(line)),
-        (is_slashed_date(head), &|| parse_nginx_error(line)),
-        (is_klog_header(head), &|| parse_klog_at(line, now)),
-        (is_month_day(head), &|| parse_syslog_at(line, now)),
-        (is_iso_date(head), &|| parse_syslog_at(line, now)),
+        (head.first() == Some(&b'<'), &|| {
+            parse_syslog_in(line, context)
+        }),
+        (head.first() == Some(&b'['), &|| {
+            parse_apache_error_in(line, zone)
+        }),
+        (is_slashed_date(head), &|| parse_nginx_error_in(line, zone)),
+        (is_klog_header(head), &|| parse_klog_in(line, context)),
+        (is_month_day(head), &|| parse_syslog_in(line, context)),
+        (is_iso_date(head), &|| parse_syslog_in(line, context)),
         (has_bracketed_time_then_quote(line), &|| {
             parse_nginx_access(line)
         }),

@@ -11,10 +11,10 @@
 //! Known limit: the structured form (`"msg" key="value"`, from klog's
 //! `InfoS`) is not taken apart; `message` holds it verbatim.
 
-use chrono::{DateTime, Datelike, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 
-use crate::scan::{put, utc, CivilTime, Clock, Cursor};
-use crate::{ParseError, Record};
+use crate::scan::{put, CivilTime, Clock, Cursor};
+use crate::{ParseError, Record, TimeContext};
 
 const FORMAT: &str = "klog";
 
@@ -24,7 +24,7 @@ const FORMAT: &str = "klog";
 /// # Errors
 /// As [`parse_klog_in`].
 pub fn parse_klog(line: &[u8]) -> Result<Record, ParseError> {
-    parse_klog_in(line, utc(), Utc::now())
+    parse_klog_in(line, &TimeContext::new(Utc::now()))
 }
 
 /// Parses a klog line, inferring the year from `now`, reading the time as
@@ -33,24 +33,20 @@ pub fn parse_klog(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// As [`parse_klog_in`].
 pub fn parse_klog_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseError> {
-    parse_klog_in(line, utc(), now)
+    parse_klog_in(line, &TimeContext::new(now))
 }
 
-/// Parses a klog line whose time was written in `zone`.
+/// Parses a klog line whose time was written in the context's zone.
 ///
 /// The year is the latest one that puts the event no more than a day
-/// after `now`: a December line read in January lands in the year before,
+/// after the context's reference time: a December line read in January lands in the year before,
 /// and a line a few minutes "ahead" across New Year (clock skew) in the
 /// year after. February 29 goes back to the last leap year.
 ///
 /// # Errors
 /// [`ParseError::InvalidUtf8`], or [`ParseError::Malformed`] with the
 /// offset of the first header field that does not fit.
-pub fn parse_klog_in(
-    line: &[u8],
-    zone: FixedOffset,
-    now: DateTime<Utc>,
-) -> Result<Record, ParseError> {
+pub fn parse_klog_in(line: &[u8], context: &TimeContext) -> Result<Record, ParseError> {
     let mut c = Cursor::new(FORMAT, line)?;
     let level = match c.peek() {
         Some(b'I') => "info",
@@ -65,7 +61,8 @@ pub fn parse_klog_in(
     let day = c.fixed_digits(2, "the day")?;
     c.expect(b' ', "a space after the date")?;
     let clock = c.clock()?;
-    let time = infer_year(clock, month, day, zone, now)
+    let timestamp = infer_year(clock, month, day, context)
+        .and_then(|time| time.to_rfc3339_utc(context.zone()))
         .ok_or_else(|| c.error_at(date_start, "date or time out of range"))?;
     c.spaces_before("the thread id")?;
     let thread = c.number("the thread id")?;
@@ -86,7 +83,7 @@ pub fn parse_klog_in(
     let message = c.rest();
 
     let mut record = Record::with_capacity(6);
-    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "@timestamp", timestamp);
     put(&mut record, "log.level", level);
     put(&mut record, "log.origin.file.name", file);
     put(&mut record, "log.origin.file.line", line_number);
@@ -96,21 +93,16 @@ pub fn parse_klog_in(
 }
 
 /// The latest year (from next year back) in which `month`/`day` `clock`,
-/// read in `zone`, is at most one day after `now`.
-fn infer_year(
-    clock: Clock,
-    month: u32,
-    day: u32,
-    zone: FixedOffset,
-    now: DateTime<Utc>,
-) -> Option<CivilTime> {
-    let limit = now.naive_utc() + TimeDelta::days(1);
-    let this_year = now.with_timezone(&zone).year();
-    // Eight years back reaches a leap year from any year.
+/// read in the context's zone, is at most one day after its reference time.
+fn infer_year(clock: Clock, month: u32, day: u32, context: &TimeContext) -> Option<CivilTime> {
+    let limit = context.now().naive_utc() + TimeDelta::days(1);
+    // A year past the reference year covers zones ahead of UTC at New Year;
+    // eight years back reaches a leap year from any year.
+    let this_year = context.now().year();
     (this_year - 8..=this_year + 1)
         .rev()
         .filter_map(|year| clock.on(year, month, day))
-        .find(|time| time.to_utc(zone) <= limit)
+        .find(|time| time.to_utc(context.zone()).is_some_and(|utc| utc <= limit))
 }
 
 #[cfg(test)]
@@ -188,11 +180,10 @@ mod tests {
 
     #[test]
     fn zone_applies_to_the_year_choice_and_the_stamp() {
-        let plus_two = FixedOffset::east_opt(7200).unwrap();
+        let plus_two = crate::TimeZone::from_name("+02:00").unwrap();
         let record = parse_klog_in(
             b"I0101 01:00:00.000000 1 a.go:1] x",
-            plus_two,
-            at(2026, 12, 31, 23),
+            &TimeContext::new(at(2026, 12, 31, 23)).in_zone(plus_two),
         )
         .unwrap();
         assert_eq!(record["@timestamp"], "2026-12-31T23:00:00.000000Z");

@@ -28,19 +28,23 @@ mod syslog_time;
 mod timestamp;
 mod zone;
 
-pub use apache::{parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in};
-pub use auto::parse_auto_at;
+pub use apache::{
+    parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in, parse_apache_in,
+};
+pub use auto::{parse_auto_at, parse_auto_in};
 pub use json::parse_json;
 pub use klog::{parse_klog, parse_klog_at, parse_klog_in};
 pub use logfmt::{parse_kv, parse_logfmt};
-pub use nginx::{parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in};
+pub use nginx::{
+    parse_nginx, parse_nginx_access, parse_nginx_error, parse_nginx_error_in, parse_nginx_in,
+};
 pub use regex_parser::{FieldType, RegexParser};
-pub use syslog::{parse_rfc3164, parse_rfc5424, parse_syslog, parse_syslog_at, Rfc3164Context};
+pub use syslog::{parse_rfc3164, parse_rfc5424, parse_syslog, parse_syslog_at, parse_syslog_in};
 pub use timestamp::{
     parse_guessed_timestamp, parse_guessed_timestamp_in, parse_timestamp, parse_timestamp_in,
     TimeFormat, TimestampReader, TIME_KEY_CANDIDATES,
 };
-pub use zone::TimeZone;
+pub use zone::{TimeContext, TimeZone};
 
 /// Parses `line` with the built-in format called `name`; `None` when no
 /// format has that name. Formats without a year take it from the clock
@@ -60,7 +64,7 @@ pub use zone::TimeZone;
 /// assert!(sluice_parsers::parse_format("nope", b"").is_none());
 /// ```
 pub fn parse_format(name: &str, line: &[u8]) -> Option<Result<Record, ParseError>> {
-    dispatch(name, line, chrono::Utc::now)
+    dispatch(name, line, || TimeContext::new(chrono::Utc::now()))
 }
 
 /// Every name [`parse_format`] knows.
@@ -85,28 +89,38 @@ pub fn parse_format_at(
     line: &[u8],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Option<Result<Record, ParseError>> {
-    dispatch(name, line, || now)
+    dispatch(name, line, || TimeContext::new(now))
+}
+
+/// [`parse_format`] with the reference time and zone of `context` for
+/// times written without a year or zone (an input's `timezone` option).
+pub fn parse_format_in(
+    name: &str,
+    line: &[u8],
+    context: &TimeContext,
+) -> Option<Result<Record, ParseError>> {
+    dispatch(name, line, || *context)
 }
 
 /// The clock is read only by the formats that need it.
 fn dispatch(
     name: &str,
     line: &[u8],
-    now: impl FnOnce() -> chrono::DateTime<chrono::Utc>,
+    context: impl FnOnce() -> TimeContext,
 ) -> Option<Result<Record, ParseError>> {
     Some(match name {
         "json" => parse_json(line),
         "logfmt" => parse_logfmt(line),
         "kv" => parse_kv(line),
-        "nginx" => parse_nginx(line),
+        "nginx" => parse_nginx_in(line, context().zone()),
         "nginx_access" => parse_nginx_access(line),
-        "nginx_error" => parse_nginx_error(line),
-        "apache" => parse_apache(line),
+        "nginx_error" => parse_nginx_error_in(line, context().zone()),
+        "apache" => parse_apache_in(line, context().zone()),
         "apache_access" => parse_apache_access(line),
-        "apache_error" => parse_apache_error(line),
-        "klog" => parse_klog_at(line, now()),
-        "syslog" => parse_syslog_at(line, now()),
-        "auto" => parse_auto_at(line, now()),
+        "apache_error" => parse_apache_error_in(line, context().zone()),
+        "klog" => parse_klog_in(line, &context()),
+        "syslog" => parse_syslog_in(line, &context()),
+        "auto" => parse_auto_in(line, &context()),
         _ => return None,
     })
 }

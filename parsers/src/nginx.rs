@@ -5,11 +5,9 @@
 //! 2026/11/23 10:29:01 [error] 1234#1234: *5 open() "/x" failed (2: No such file or directory), client: 203.0.113.9, server: example.org, request: "GET /x HTTP/1.1", host: "example.org"
 //! ```
 
-use chrono::FixedOffset;
-
 use crate::access_log::{parse_access, split_request, RequestLine};
-use crate::scan::{put, put_source, put_vendor, utc, Cursor};
-use crate::{ParseError, Record};
+use crate::scan::{put, put_source, put_vendor, Cursor};
+use crate::{ParseError, Record, TimeZone};
 
 const FORMAT: &str = "nginx";
 
@@ -29,8 +27,17 @@ pub fn parse_nginx_access(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// The error of the parser the line was routed to.
 pub fn parse_nginx(line: &[u8]) -> Result<Record, ParseError> {
+    parse_nginx_in(line, &TimeZone::UTC)
+}
+
+/// [`parse_nginx`], reading error-log times in `zone` (access-log times
+/// carry their offset).
+///
+/// # Errors
+/// The error of the parser the line was routed to.
+pub fn parse_nginx_in(line: &[u8], zone: &TimeZone) -> Result<Record, ParseError> {
     if looks_like_error_log(line) {
-        parse_nginx_error(line)
+        parse_nginx_error_in(line, zone)
     } else {
         parse_nginx_access(line)
     }
@@ -45,7 +52,7 @@ fn looks_like_error_log(line: &[u8]) -> bool {
 /// # Errors
 /// As [`parse_nginx_error_in`].
 pub fn parse_nginx_error(line: &[u8]) -> Result<Record, ParseError> {
-    parse_nginx_error_in(line, utc())
+    parse_nginx_error_in(line, &TimeZone::UTC)
 }
 
 /// Parses an nginx error-log line whose time was written in `zone`.
@@ -59,7 +66,7 @@ pub fn parse_nginx_error(line: &[u8]) -> Result<Record, ParseError> {
 /// # Errors
 /// [`ParseError::InvalidUtf8`], or [`ParseError::Malformed`] when the
 /// header (time, level, `pid#tid:`) does not fit.
-pub fn parse_nginx_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, ParseError> {
+pub fn parse_nginx_error_in(line: &[u8], zone: &TimeZone) -> Result<Record, ParseError> {
     let mut c = Cursor::new(FORMAT, line)?;
     let start = c.pos();
     let year = c.fixed_digits(4, "the year")?;
@@ -69,8 +76,9 @@ pub fn parse_nginx_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, Pa
     let day = c.fixed_digits(2, "the day")?;
     c.expect(b' ', "a space between date and time")?;
     let clock = c.clock()?;
-    let time = clock
+    let timestamp = clock
         .on(year as i32, month, day)
+        .and_then(|time| time.to_rfc3339_utc(zone))
         .ok_or_else(|| c.error_at(start, "date or time out of range"))?;
     c.spaces_before("the level")?;
     c.expect(b'[', "'[' opening the level")?;
@@ -100,7 +108,7 @@ pub fn parse_nginx_error_in(line: &[u8], zone: FixedOffset) -> Result<Record, Pa
     let text = c.rest();
 
     let mut record = Record::with_capacity(10);
-    put(&mut record, "@timestamp", time.to_rfc3339_utc(zone));
+    put(&mut record, "@timestamp", timestamp);
     put(&mut record, "log.level", level);
     put(&mut record, "process.pid", pid);
     put(&mut record, "process.thread.id", tid);
@@ -244,9 +252,13 @@ mod tests {
     fn zone_moves_the_timestamp() {
         let record = parse_nginx_error_in(
             b"2026/11/23 10:29:01 [warn] 1#1: x",
-            FixedOffset::east_opt(3600).unwrap(),
+            &TimeZone::fixed(chrono::FixedOffset::east_opt(3600).unwrap()),
         )
         .unwrap();
         assert_eq!(record["@timestamp"], "2026-11-23T09:29:01Z");
+        // Berlin keeps summer time in July: two hours ahead of UTC.
+        let berlin = TimeZone::from_name("Europe/Berlin").unwrap();
+        let summer = parse_nginx_error_in(b"2026/07/01 00:30:00 [warn] 1#1: x", &berlin).unwrap();
+        assert_eq!(summer["@timestamp"], "2026-06-30T22:30:00Z");
     }
 }

@@ -6,10 +6,10 @@
 //! delimited fields, and a cursor over the line keeps each failure's offset
 //! exact without threading the original input through error types.
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
-use crate::{ParseError, Record};
+use crate::{ParseError, Record, TimeZone};
 
 /// A position in one line being parsed by format `format`.
 ///
@@ -295,23 +295,25 @@ pub(crate) struct CivilTime {
 }
 
 impl CivilTime {
-    /// The same instant in UTC, given the zone the line was written in.
-    pub(crate) fn to_utc(self, zone: FixedOffset) -> NaiveDateTime {
-        self.time - TimeDelta::seconds(i64::from(zone.local_minus_utc()))
+    /// The same instant in UTC, given the zone the line was written in;
+    /// `None` only past chrono's date range.
+    pub(crate) fn to_utc(self, zone: &TimeZone) -> Option<NaiveDateTime> {
+        zone.to_utc_naive(self.time)
     }
 
     /// RFC 3339 in UTC (`2026-11-23T10:29:01Z`, `…01.902022Z`), keeping the
-    /// fractional digits the line had.
-    pub(crate) fn to_rfc3339_utc(self, zone: FixedOffset) -> String {
+    /// fractional digits the line had; `None` as for [`Self::to_utc`].
+    pub(crate) fn to_rfc3339_utc(self, zone: &TimeZone) -> Option<String> {
         use chrono::{Datelike, Timelike};
-        let utc = self.to_utc(zone);
+        let utc = self.to_utc(zone)?;
         let mut out = String::with_capacity(32);
         let year = utc.year();
         if !(0..=9999).contains(&year) {
             // Out of RFC 3339's range; chrono writes a signed, longer year.
-            return utc
-                .and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            return Some(
+                utc.and_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            );
         }
         push_rfc3339_seconds(&mut out, utc, utc.second());
         if self.fraction_digits > 0 {
@@ -320,7 +322,7 @@ impl CivilTime {
             push_digits(&mut out, utc.nanosecond() / 10u32.pow(9 - digits), digits);
         }
         out.push('Z');
-        out
+        Some(out)
     }
 }
 
@@ -347,12 +349,6 @@ pub(crate) fn push_digits(out: &mut String, value: u32, width: u32) {
         out.push(char::from(b'0' + ((value / divisor) % 10) as u8));
         divisor /= 10;
     }
-}
-
-/// The zone zoneless formats are read in unless told otherwise.
-pub(crate) fn utc() -> FixedOffset {
-    use chrono::Offset;
-    chrono::Utc.fix()
 }
 
 /// `Jan` … `Dec`, in any case (`NOV`), to 1 … 12.
@@ -458,8 +454,8 @@ mod tests {
         assert_eq!((clock.nanos, clock.fraction_digits), (902_022_000, 6));
         let time = clock.on(2011, 9, 9).unwrap();
         assert_eq!(
-            time.to_rfc3339_utc(FixedOffset::east_opt(0).unwrap()),
-            "2011-09-09T10:42:29.902022Z"
+            time.to_rfc3339_utc(&TimeZone::UTC).as_deref(),
+            Some("2011-09-09T10:42:29.902022Z")
         );
         assert!(cursor("10:42:29.").clock().is_err());
         assert!(cursor("10:42:29.1234567890").clock().is_err());
@@ -468,8 +464,11 @@ mod tests {
     #[test]
     fn civil_time_moves_to_utc() {
         let time = cursor("00:30:00").clock().unwrap().on(2026, 1, 1).unwrap();
-        let plus_two = FixedOffset::east_opt(2 * 3600).unwrap();
-        assert_eq!(time.to_rfc3339_utc(plus_two), "2025-12-31T22:30:00Z");
+        let plus_two = TimeZone::fixed(chrono::FixedOffset::east_opt(2 * 3600).unwrap());
+        assert_eq!(
+            time.to_rfc3339_utc(&plus_two).as_deref(),
+            Some("2025-12-31T22:30:00Z")
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! - the timestamp is `Mmm dd hh:mm:ss` (day space-padded or not, optional
 //!   fraction, optional year before the time) or RFC 3339 (rsyslog's
 //!   high-precision format). A timestamp without a year gets one by
-//!   inference from a reference time: see [`Rfc3164Context`]. A timestamp
+//!   inference from a reference time: see [`TimeContext`]. A timestamp
 //!   without a zone is taken as UTC;
 //! - the hostname is optional. The token after the timestamp is the
 //!   hostname unless it ends with `:` or holds a `[`, in which case it is
@@ -49,7 +49,7 @@ use serde_json::{Map, Value};
 
 use crate::scan::put;
 use crate::syslog_time::{bsd_timestamp, rfc3339_timestamp, Stamp};
-use crate::{ParseError, Record};
+use crate::{ParseError, Record, TimeContext};
 
 const FORMAT: &str = "syslog";
 
@@ -64,31 +64,6 @@ const SEVERITY_NAMES: [&str; 8] = [
     "informational",
     "debug",
 ];
-
-/// What the RFC 3164 parser needs beyond the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rfc3164Context {
-    now: DateTime<Utc>,
-}
-
-impl Rfc3164Context {
-    /// A context whose reference time for year inference is `now`.
-    ///
-    /// An RFC 3164 timestamp has no year. It is given the year that puts
-    /// it closest to `now` without being more than 31 days after `now`
-    /// (clocks drift, and zones east of UTC run ahead), so at New Year a
-    /// `Dec 31` line read on January 2nd belongs to the old year and a
-    /// `Jan  1` line read on December 31st to the new one. `Feb 29` goes to
-    /// the latest leap year within that window.
-    pub fn new(now: DateTime<Utc>) -> Self {
-        Self { now }
-    }
-
-    /// The reference time.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.now
-    }
-}
 
 /// Parses an RFC 5424 or RFC 3164 line, telling them apart by the version
 /// after the PRI; RFC 3164 years are inferred against the current time.
@@ -109,7 +84,7 @@ pub fn parse_syslog(line: &[u8]) -> Result<Record, ParseError> {
     if is_rfc5424(line) {
         parse_rfc5424(line)
     } else {
-        parse_rfc3164(line, &Rfc3164Context::new(Utc::now()))
+        parse_rfc3164(line, &TimeContext::new(Utc::now()))
     }
 }
 
@@ -122,7 +97,20 @@ pub fn parse_syslog_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseE
     if is_rfc5424(line) {
         parse_rfc5424(line)
     } else {
-        parse_rfc3164(line, &Rfc3164Context::new(now))
+        parse_rfc3164(line, &TimeContext::new(now))
+    }
+}
+
+/// [`parse_syslog`] with the reference time and zone of `context` for
+/// RFC 3164 lines (RFC 5424 times carry their own offset).
+///
+/// # Errors
+/// As [`parse_syslog`].
+pub fn parse_syslog_in(line: &[u8], context: &TimeContext) -> Result<Record, ParseError> {
+    if is_rfc5424(line) {
+        parse_rfc5424(line)
+    } else {
+        parse_rfc3164(line, context)
     }
 }
 
@@ -131,9 +119,9 @@ pub fn parse_syslog_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseE
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use sluice_parsers::{parse_rfc3164, Rfc3164Context};
+/// use sluice_parsers::{parse_rfc3164, TimeContext};
 ///
-/// let context = Rfc3164Context::new(Utc.with_ymd_and_hms(2027, 1, 2, 0, 0, 0).unwrap());
+/// let context = TimeContext::new(Utc.with_ymd_and_hms(2027, 1, 2, 0, 0, 0).unwrap());
 /// let record = parse_rfc3164(b"Dec 31 23:59:59 LabSZ sshd[24200]: Invalid user admin", &context).unwrap();
 /// assert_eq!(record["@timestamp"], "2026-12-31T23:59:59Z");
 /// assert_eq!(record["process.pid"], 24200);
@@ -142,9 +130,9 @@ pub fn parse_syslog_at(line: &[u8], now: DateTime<Utc>) -> Result<Record, ParseE
 /// # Errors
 /// [`ParseError::Malformed`] when the PRI is malformed, there is no
 /// timestamp, the date does not exist, or nothing follows the timestamp.
-pub fn parse_rfc3164(line: &[u8], context: &Rfc3164Context) -> Result<Record, ParseError> {
+pub fn parse_rfc3164(line: &[u8], context: &TimeContext) -> Result<Record, ParseError> {
     let line = trim_line_end(line);
-    rfc3164(line, context.now)
+    rfc3164(line, context)
         .map(Message::into_record)
         .map_err(|err| malformed(line, err))
 }
@@ -584,7 +572,10 @@ fn param_value(input: Input<'_>) -> PResult<'_, String> {
 
 // --- RFC 3164 -------------------------------------------------------------------------
 
-fn rfc3164(line: Input<'_>, now: DateTime<Utc>) -> Result<Message<'_>, nom::Err<Failure<'_>>> {
+fn rfc3164<'a>(
+    line: Input<'a>,
+    context: &TimeContext,
+) -> Result<Message<'a>, nom::Err<Failure<'a>>> {
     let mut message = Message::default();
     let mut rest = line;
     if rest.first() == Some(&b'<') {
@@ -600,7 +591,7 @@ fn rfc3164(line: Input<'_>, now: DateTime<Utc>) -> Result<Message<'_>, nom::Err<
     if let Some(after) = rest.strip_prefix(b"*").or_else(|| rest.strip_prefix(b".")) {
         rest = after;
     }
-    let (after, stamp) = timestamp_3164(rest, now)?;
+    let (after, stamp) = timestamp_3164(rest, context)?;
     message.timestamp = Some(stamp);
     let after = after.strip_prefix(b":").unwrap_or(after);
     rest = skip_spaces(after);
@@ -637,7 +628,7 @@ fn rfc3164(line: Input<'_>, now: DateTime<Utc>) -> Result<Message<'_>, nom::Err<
 }
 
 /// `Mmm dd hh:mm:ss` with its year inferred, or RFC 3339.
-fn timestamp_3164(input: Input<'_>, now: DateTime<Utc>) -> PResult<'_, Stamp<'_>> {
+fn timestamp_3164<'a>(input: Input<'a>, context: &TimeContext) -> PResult<'a, Stamp<'a>> {
     if input.first().is_some_and(u8::is_ascii_digit) {
         return rfc3339_timestamp(input);
     }
@@ -653,7 +644,7 @@ fn timestamp_3164(input: Input<'_>, now: DateTime<Utc>) -> PResult<'_, Stamp<'_>
             }
         })
     })?;
-    match written.resolve(now) {
+    match written.resolve(context.now(), context.zone()) {
         Some(stamp) => Ok((rest, stamp)),
         None => fail(input, "no such date"),
     }
@@ -915,15 +906,31 @@ mod tests {
     #[test]
     fn host_or_tag_after_the_timestamp() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        let with_host = rfc3164(b"Nov 23 10:29:01 web1 app[12]: hi", now).unwrap();
+        let with_host =
+            rfc3164(b"Nov 23 10:29:01 web1 app[12]: hi", &TimeContext::new(now)).unwrap();
         assert_eq!(with_host.hostname, Some(&b"web1"[..]));
         assert_eq!(with_host.app_name, Some(&b"app"[..]));
-        let without = rfc3164(b"<13>Nov 23 10:29:01 app[12]: hi", now).unwrap();
+        let without = rfc3164(b"<13>Nov 23 10:29:01 app[12]: hi", &TimeContext::new(now)).unwrap();
         assert_eq!(without.hostname, None);
         assert_eq!(without.proc_id, Some(&b"12"[..]));
-        let bare = rfc3164(b"Nov 23 10:29:01 app: hi", now).unwrap();
+        let bare = rfc3164(b"Nov 23 10:29:01 app: hi", &TimeContext::new(now)).unwrap();
         assert_eq!(bare.hostname, None);
         assert_eq!(bare.text, Some(&b"hi"[..]));
+    }
+
+    #[test]
+    fn rfc3164_times_are_read_in_the_context_zone() {
+        let now = Utc.with_ymd_and_hms(2026, 7, 2, 12, 0, 0).unwrap();
+        let berlin = crate::TimeZone::from_name("Europe/Berlin").unwrap();
+        let line = b"Jul  1 00:30:00 web1 app: hi";
+        let utc = parse_rfc3164(line, &TimeContext::new(now)).unwrap();
+        assert_eq!(utc["@timestamp"], "2026-07-01T00:30:00Z");
+        let zoned = parse_rfc3164(line, &TimeContext::new(now).in_zone(berlin)).unwrap();
+        assert_eq!(zoned["@timestamp"], "2026-06-30T22:30:00Z");
+        // RFC 5424 carries its own offset; the zone does not touch it.
+        let rfc5424 = b"<13>1 2026-07-01T00:30:00+02:00 web1 app - - - hi";
+        let zoned = parse_syslog_in(rfc5424, &TimeContext::new(now).in_zone(berlin)).unwrap();
+        assert_eq!(zoned["@timestamp"], "2026-06-30T22:30:00Z");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use nom::bytes::complete::take_while_m_n;
 
 use crate::scan::{month_number, push_rfc3339_seconds};
 use crate::syslog::{expect_byte, fail, Input, PResult};
+use crate::TimeZone;
 
 /// How far ahead of the reference time an inferred RFC 3164 timestamp may
 /// fall. Clocks drift, and a zoneless local time read as UTC can be up to
@@ -62,8 +63,7 @@ pub(crate) struct BsdTimestamp<'a> {
 }
 
 impl<'a> BsdTimestamp<'a> {
-    /// The timestamp in UTC (the line's zone is unknown; it is taken as
-    /// UTC). Without a written year, the year is the one that puts the
+    /// The timestamp in UTC, read as a wall-clock time in `zone`. Without a written year, the year is the one that puts the
     /// timestamp closest to `now` while no more than [`FUTURE_TOLERANCE`]
     /// after it: on 2027-01-02, `Dec 31 23:59:59` is 2026, and on
     /// 2026-12-20, `Jan  5 00:00:00` is 2027. A year that lacks the date
@@ -71,14 +71,14 @@ impl<'a> BsdTimestamp<'a> {
     ///
     /// `None` when no year within reach has that date (`Feb 30`), or the
     /// written year lacks it.
-    pub(crate) fn resolve(self, now: DateTime<Utc>) -> Option<Stamp<'a>> {
+    pub(crate) fn resolve(self, now: DateTime<Utc>, zone: &TimeZone) -> Option<Stamp<'a>> {
         let time = self.clock.time();
         let date = match self.year {
             Some(year) => NaiveDate::from_ymd_opt(year, self.month, self.day)?.and_time(time),
             None => with_inferred_year(self.month, self.day, time, now)?,
         };
         Some(Stamp {
-            utc: date,
+            utc: zone.to_utc_naive(date)?,
             leap: self.clock.leap,
             fraction: self.clock.fraction,
         })
@@ -299,7 +299,10 @@ mod tests {
     fn bsd(text: &str, now: DateTime<Utc>) -> String {
         let (rest, stamp) = bsd_timestamp(text.as_bytes()).unwrap();
         assert!(rest.is_empty(), "left {rest:?}");
-        stamp.resolve(now).unwrap().to_rfc3339()
+        stamp
+            .resolve(now, &crate::TimeZone::UTC)
+            .unwrap()
+            .to_rfc3339()
     }
 
     fn iso(text: &str) -> Result<String, (usize, &'static str)> {
@@ -381,7 +384,7 @@ mod tests {
             "2024-02-29T08:00:00Z"
         );
         let (_, stamp) = bsd_timestamp(b"Feb 30 08:00:00").unwrap();
-        assert_eq!(stamp.resolve(at(2026, 11, 23)), None);
+        assert_eq!(stamp.resolve(at(2026, 11, 23), &crate::TimeZone::UTC), None);
     }
 
     #[test]

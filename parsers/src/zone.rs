@@ -17,6 +17,48 @@ use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeDelt
 
 use crate::TimeSettingError;
 
+/// What parsers of zoneless or yearless times need besides the line: the
+/// reference time for year inference and the zone the lines were written
+/// in (UTC unless set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeContext {
+    now: DateTime<Utc>,
+    zone: TimeZone,
+}
+
+impl TimeContext {
+    /// A context whose reference time for year inference is `now`, reading
+    /// zoneless times as UTC.
+    ///
+    /// A timestamp without a year (RFC 3164, klog) is given the year that
+    /// puts it closest to `now` without being too far after it (clocks
+    /// drift, and zones east of UTC run ahead), so at New Year a `Dec 31`
+    /// line read on January 2nd belongs to the old year and a `Jan  1` line
+    /// read on December 31st to the new one. `Feb 29` goes to the latest
+    /// leap year within reach.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            zone: TimeZone::UTC,
+        }
+    }
+
+    /// The same context, reading zoneless times in `zone`.
+    pub fn in_zone(self, zone: TimeZone) -> Self {
+        Self { zone, ..self }
+    }
+
+    /// The reference time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The zone zoneless times are read in.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+}
+
 /// A zone for reading zoneless times: UTC, a fixed offset, the machine's
 /// own zone, or an IANA zone with its daylight-saving rules.
 ///

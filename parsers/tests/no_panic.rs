@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use sluice_parsers::{
-    parse_format_at, parse_rfc3164, parse_rfc5424, ParseError, Rfc3164Context, FORMATS,
+    parse_format_at, parse_rfc3164, parse_rfc5424, ParseError, TimeContext, FORMATS,
 };
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/parsers");
@@ -87,7 +87,7 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
 fn check(line: &[u8]) {
     let now = now();
     let direct = [
-        parse_rfc3164(line, &Rfc3164Context::new(now)),
+        parse_rfc3164(line, &TimeContext::new(now)),
         parse_rfc5424(line),
     ];
     let by_name = FORMATS

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sluice_parsers::{parse_rfc3164, parse_rfc5424, parse_syslog, Rfc3164Context};
+use sluice_parsers::{parse_rfc3164, parse_rfc5424, parse_syslog, TimeContext};
 
 /// Runs `logger` with `args` in time zone `tz`; returns the lines it
 /// printed, after checking that each was also sent as a datagram.
@@ -214,7 +214,7 @@ fn rfc3164_with_pid() {
         None,
     );
     let record = parse_line(&lines[0]);
-    let context = Rfc3164Context::new(Utc::now());
+    let context = TimeContext::new(Utc::now());
     assert_eq!(
         record,
         Value::Object(parse_rfc3164(lines[0].as_bytes(), &context).unwrap())

@@ -11,7 +11,7 @@
 
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
-use sluice_parsers::{parse_rfc3164, Rfc3164Context};
+use sluice_parsers::{parse_rfc3164, TimeContext};
 
 const LOGHUB: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/loghub2k");
 
@@ -100,7 +100,7 @@ fn check_dataset(log: &str, csv: &str, columns: (usize, usize, usize)) -> usize 
         .unwrap_or_else(|err| panic!("{LOGHUB}/{log}: {err}"));
     let csv = std::fs::read_to_string(format!("{LOGHUB}/{csv}")).unwrap();
     let rows = loghub_rows(&csv, columns.0, columns.1, columns.2);
-    let context = Rfc3164Context::new(Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap());
+    let context = TimeContext::new(Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap());
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), rows.len(), "{log}: lines and CSV rows");
 

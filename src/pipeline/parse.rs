@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sluice_parsers::{
-    parse_format_at, parse_json, Record, RegexParser, TimestampReader, TIME_KEY_CANDIDATES,
+    parse_format_in, parse_json, Record, RegexParser, TimeContext, TimestampReader,
+    TIME_KEY_CANDIDATES,
 };
 use sluice_rules::FieldPath;
 
@@ -97,9 +98,11 @@ pub fn parse_line(
         LineParser::Regex(parser) => parser.parse_at(line, read_time),
         LineParser::None => Ok(message_record(line)),
         // The read time anchors formats without a year (syslog, klog), so
-        // a replayed file gets the year it was written in.
+        // a replayed file gets the year it was written in; the input's
+        // `timezone` places their zoneless times.
         LineParser::Format(name) => {
-            parse_format_at(name, line, read_time).unwrap_or_else(|| Ok(message_record(line)))
+            let context = TimeContext::new(read_time).in_zone(source.timestamps.zone());
+            parse_format_in(name, line, &context).unwrap_or_else(|| Ok(message_record(line)))
         }
     };
     let (record, parse_failed) = match result {
@@ -206,6 +209,22 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn format_parsers_read_zoneless_times_in_the_inputs_zone() {
+        let berlin = sluice_parsers::TimeZone::from_name("Europe/Berlin").unwrap();
+        let mut source = source(LineParser::Format("nginx"));
+        source.timestamps = TimestampReader::new(None, berlin);
+        let parsed = parse_line(
+            &source,
+            b"2026/07/01 00:30:00 [error] 7#7: *1 upstream timed out",
+            LineAttrs::default(),
+            now(),
+        );
+        assert!(!parsed.parse_failed);
+        assert_eq!(parsed.record["@timestamp"], "2026-06-30T22:30:00Z");
+        assert_eq!(parsed.time.to_rfc3339(), "2026-06-30T22:30:00+00:00");
     }
 
     #[test]
