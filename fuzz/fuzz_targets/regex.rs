@@ -2,15 +2,16 @@
 //! `RegexParser`: a fixed, typed access-log pattern over the whole input,
 //! and a user pattern taken from the input (`pattern \0 line`). A record
 //! holds only the pattern's capture names; a typed field holds its type;
-//! `BadFieldType` names a typed capture and lies within the line.
+//! `BadFieldType` names a typed capture and lies within the line; a
+//! `timestamp` capture comes out as an RFC 3339 UTC string.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use sluice_fuzz::check_result;
-use sluice_parsers::{FieldType, ParseError, RegexParser};
+use sluice_fuzz::{check_result, reference_times, zone_for};
+use sluice_parsers::{FieldType, ParseError, RegexParser, TimeFormat, TimestampReader};
 
 const ACCESS: &str = r#"^(?P<client>\S+) \S+ (?P<user>\S+) \[(?P<time>[^\]]+)\] "(?P<method>\S+) (?P<path>\S*) (?P<proto>[^"]*)" (?P<status>\S+) (?P<bytes>\S+)(?: (?P<ratio>\S+))?(?: (?P<cached>\S+))?"#;
 
@@ -28,7 +29,16 @@ fn access() -> &'static RegexParser {
 }
 
 fn check(parser: &RegexParser, types: &HashMap<String, FieldType>, line: &[u8]) {
-    let result = parser.parse(line);
+    check_at(parser, types, line, reference_times()[0]);
+}
+
+fn check_at(
+    parser: &RegexParser,
+    types: &HashMap<String, FieldType>,
+    line: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let result = parser.parse_at(line, now);
     check_result("regex", line, &result);
     match &result {
         Ok(record) => {
@@ -41,6 +51,13 @@ fn check(parser: &RegexParser, types: &HashMap<String, FieldType>, line: &[u8]) 
                     Some(FieldType::Int) => assert!(value.is_i64(), "{key}: {value}"),
                     Some(FieldType::Float) => assert!(value.is_f64(), "{key}: {value}"),
                     Some(FieldType::Bool) => assert!(value.is_boolean(), "{key}: {value}"),
+                    Some(FieldType::Timestamp) => assert!(
+                        value
+                            .as_str()
+                            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+                            .is_some(),
+                        "{key}: {value}"
+                    ),
                     _ => assert!(matches!(value, Value::String(_)), "{key}: {value}"),
                 }
             }
@@ -77,13 +94,27 @@ fuzz_target!(|data: &[u8]| {
     let Ok(untyped) = RegexParser::new(pattern, HashMap::new()) else {
         return;
     };
-    let kinds = [FieldType::Int, FieldType::Float, FieldType::Bool];
+    let kinds = [
+        FieldType::Int,
+        FieldType::Float,
+        FieldType::Bool,
+        FieldType::Timestamp,
+    ];
     let types: HashMap<String, FieldType> = untyped
         .capture_names()
         .enumerate()
-        .filter(|(index, _)| index % 4 != 3)
-        .map(|(index, name)| (name.to_owned(), kinds[index % 4 % 3]))
+        .filter(|(index, _)| index % 5 != 4)
+        .map(|(index, name)| (name.to_owned(), kinds[index % 5 % 4]))
         .collect();
-    let parser = RegexParser::new(pattern, types.clone()).expect("compiled once already");
-    check(&parser, &types, line);
+    // Timestamp captures read with the automatic rules, or a format picked
+    // from the line's length, in a zone picked the same way.
+    let formats = [None, Some("%Y-%m-%d %H:%M:%S%.f"), Some("%b %e %H:%M:%S"), Some("epoch_ms")];
+    let format = formats[line.len() % formats.len()]
+        .map(|format| TimeFormat::new(format).expect("a valid format"));
+    let parser = RegexParser::new(pattern, types.clone())
+        .expect("compiled once already")
+        .with_timestamps(TimestampReader::new(format, zone_for(line)));
+    for now in reference_times() {
+        check_at(&parser, &types, line, now);
+    }
 });
