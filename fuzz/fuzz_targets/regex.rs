@@ -108,7 +108,12 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     // Timestamp captures read with the automatic rules, or a format picked
     // from the line's length, in a zone picked the same way.
-    let formats = [None, Some("%Y-%m-%d %H:%M:%S%.f"), Some("%b %e %H:%M:%S"), Some("epoch_ms")];
+    let formats = [
+        None,
+        Some("%Y-%m-%d %H:%M:%S%.f"),
+        Some("%b %e %H:%M:%S"),
+        Some("epoch_ms"),
+    ];
     let format = formats[line.len() % formats.len()]
         .map(|format| TimeFormat::new(format).expect("a valid format"));
     let parser = RegexParser::new(pattern, types.clone())

@@ -28,7 +28,11 @@ fn check(value: &Value, zone: &TimeZone) {
     }
     let zoned = parse_timestamp_in(value, zone);
     if let Some(guessed) = parse_guessed_timestamp_in(value, zone) {
-        assert_eq!(zoned, Some(guessed), "guessed zoned time differs for {value}");
+        assert_eq!(
+            zoned,
+            Some(guessed),
+            "guessed zoned time differs for {value}"
+        );
     }
 }
 
