@@ -11,7 +11,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sluice_parsers::{
-    parse_apache_error, parse_json, parse_klog_at, parse_logfmt, parse_nginx_access,
+    parse_apache_access, parse_apache_error, parse_auto_at, parse_json, parse_klog_at, parse_kv,
+    parse_logfmt, parse_nginx_access, FieldType, RegexParser, TimeFormat, TimeZone,
+    TimestampReader,
 };
 
 const LINES: usize = 1_000;
@@ -119,6 +121,73 @@ fn klog_lines() -> Vec<String> {
         .collect()
 }
 
+/// Generic `key=value` text as appliances and scripts write it, words
+/// between the pairs.
+fn kv_lines() -> Vec<String> {
+    (0..LINES)
+        .map(|n| match n % 2 {
+            0 => format!(
+                "date=2026-11-23 time=10:29:{:02} devname=fw-edge-{} logid=0000000013 type=traffic subtype=forward level=notice srcip=10.0.{}.{} srcport={} dstip=203.0.113.{} dstport=443 action=accept policyid={} sentbyte={} rcvdbyte={}",
+                n % 60, n % 4, n % 256, n % 250, 30000 + n, n % 255, n % 90, 1200 + n * 3, 5400 + n * 7
+            ),
+            _ => format!(
+                "backup finished: job=nightly-{n} host=db-{} duration={}s files={} status=ok note='incremental run'",
+                n % 6, 100 + n % 900, 10_000 + n
+            ),
+        })
+        .collect()
+}
+
+/// A user-defined parser for a logback pattern, with an int and a
+/// `timestamp` capture read in a named zone.
+fn java_app_lines() -> Vec<String> {
+    let loggers = [
+        "com.example.orders.OrderService",
+        "org.hibernate.SQL",
+        "com.example.web.RequestLogger",
+    ];
+    (0..LINES)
+        .map(|n| {
+            format!(
+                "2026-11-23 10:{:02}:{:02},{:03} {} [http-nio-8080-exec-{}] {} - Processed order {n} in {} ms for customer c-{}",
+                n % 60, n % 59, n % 1000, ["INFO", "WARN", "DEBUG"][n % 3], n % 16, loggers[n % loggers.len()], n % 700, n * 31
+            )
+        })
+        .collect()
+}
+
+fn java_app_parser() -> RegexParser {
+    let types = [
+        ("time", FieldType::Timestamp),
+        ("thread_id", FieldType::Int),
+    ]
+    .map(|(name, kind)| (name.to_owned(), kind))
+    .into();
+    let format = TimeFormat::new("%Y-%m-%d %H:%M:%S,%3f").expect("time format");
+    let zone = TimeZone::from_name("Europe/Berlin").expect("zone");
+    RegexParser::new(
+        r"^(?P<time>\S+ \S+) (?P<level>[A-Z]+) +\[(?P<thread>[^\]]*?-(?P<thread_id>\d+))\] (?P<logger>\S+) - (?P<message>.*)$",
+        types,
+    )
+    .expect("pattern")
+    .with_timestamps(TimestampReader::new(Some(format), zone))
+}
+
+/// One line of every format `auto` detects, in turn (generic `kv` text
+/// with words before its pairs is not among them).
+fn mixed_lines() -> Vec<String> {
+    let sets = [
+        json_lines(),
+        logfmt_lines(),
+        nginx_lines(),
+        apache_error_lines(),
+        klog_lines(),
+    ];
+    (0..LINES)
+        .map(|n| sets[n % sets.len()][n].clone())
+        .collect()
+}
+
 fn bench_format(c: &mut Criterion, name: &str, lines: &[String], parse: impl Fn(&[u8]) -> bool) {
     assert!(
         lines.iter().all(|line| parse(line.as_bytes())),
@@ -151,6 +220,18 @@ fn formats(c: &mut Criterion) {
     });
     bench_format(c, "klog", &klog_lines(), |line| {
         parse_klog_at(line, now).is_ok()
+    });
+    bench_format(c, "kv", &kv_lines(), |line| parse_kv(line).is_ok());
+    // Apache's access formats are nginx's lines with Apache's namespace.
+    bench_format(c, "apache_access", &nginx_lines(), |line| {
+        parse_apache_access(line).is_ok()
+    });
+    let java = java_app_parser();
+    bench_format(c, "regex", &java_app_lines(), |line| {
+        java.parse_at(line, now).is_ok()
+    });
+    bench_format(c, "auto", &mixed_lines(), |line| {
+        parse_auto_at(line, now).is_ok_and(|record| record.len() > 1)
     });
 }
 
