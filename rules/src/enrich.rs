@@ -4,6 +4,7 @@ use serde_json::Value;
 use sluice_parsers::Record;
 
 use crate::condition::Condition;
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::field_path::FieldPath;
 use crate::model::EnrichRuleConfig;
 
@@ -20,16 +21,22 @@ pub struct EnrichStage {
 }
 
 impl EnrichStage {
-    pub(crate) fn compile(rules: &[&EnrichRuleConfig]) -> Self {
+    pub(crate) fn compile(
+        rules: &[(&SourceFile, &EnrichRuleConfig)],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Self {
         Self {
             rules: rules
                 .iter()
-                .map(|rule| EnrichRule {
-                    when: rule
-                        .when
-                        .as_ref()
-                        .map(|when| Condition::from_map(&when.value))
-                        .unwrap_or_default(),
+                .filter_map(|(file, rule)| {
+                    let when = match &rule.when {
+                        None => Condition::default(),
+                        Some(when) => Condition::compile(file, &when.value, diagnostics)?,
+                    };
+                    Some((when, rule))
+                })
+                .map(|(when, rule)| EnrichRule {
+                    when,
                     set: rule
                         .set
                         .value

@@ -80,14 +80,22 @@ impl FieldPath {
     }
 }
 
-/// Loose equality for `when` conditions: JSON equality, plus a string
-/// condition matching a number or bool written the same way (`"500"` vs 500).
+/// Loose equality for `when` conditions: JSON equality, plus a number
+/// matching a string holding it (`"500"` vs 500, either way round) and a
+/// string condition matching a bool written the same way.
 pub fn values_match(expected: &Value, actual: &Value) -> bool {
     if expected == actual {
         return true;
     }
     match (expected, actual) {
-        (Value::String(text), Value::Number(number)) => *text == number.to_string(),
+        (Value::String(text), Value::Number(number))
+        | (Value::Number(number), Value::String(text)) => {
+            *text == number.to_string()
+                || text
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|parsed| Some(parsed) == number.as_f64())
+        }
         (Value::String(text), Value::Bool(flag)) => *text == flag.to_string(),
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         _ => false,

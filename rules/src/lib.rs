@@ -39,7 +39,7 @@ mod tag_glob;
 
 use std::sync::Arc;
 
-pub use condition::Condition;
+pub use condition::{Comparison, Condition, FieldTest, WhenConfig, WhenValue};
 pub use diagnostic::{Diagnostic, Severity, SourceFile};
 pub use enrich::EnrichStage;
 pub use field_path::FieldPath;
@@ -131,7 +131,7 @@ impl RuleSet {
             .collect();
         let enrich_rules: Vec<_> = parsed
             .iter()
-            .flat_map(|(_, config)| config.enrich.iter())
+            .flat_map(|(file, config)| config.enrich.iter().map(move |rule| (*file, rule)))
             .collect();
         let pattern_rules: Vec<_> = parsed
             .iter()
@@ -140,7 +140,7 @@ impl RuleSet {
 
         let rules = Self {
             mask: MaskStage::compile(&mask_rules, &removed, &mut diagnostics),
-            enrich: EnrichStage::compile(&enrich_rules),
+            enrich: EnrichStage::compile(&enrich_rules, &mut diagnostics),
             patterns: PatternStage::compile(&pattern_rules, &mut diagnostics),
             routes: compile_routes(&parsed, context, &mut diagnostics),
         };
@@ -206,6 +206,14 @@ fn compile_routes(
                     valid = false;
                 }
             }
+            let when = match &route.when {
+                None => None,
+                Some(when) => {
+                    let compiled = Condition::compile(file, &when.value, diagnostics);
+                    valid &= compiled.is_some();
+                    compiled
+                }
+            };
             if !route.to.is_empty() && route.drop {
                 let location = location_hint.unwrap_or(serde_saphyr::Location::UNKNOWN);
                 diagnostics.push(file.error_at_location(
@@ -239,10 +247,7 @@ fn compile_routes(
             let compiled = Route {
                 name,
                 glob,
-                when: route
-                    .when
-                    .as_ref()
-                    .map(|when| Condition::from_map(&when.value)),
+                when,
                 sinks,
                 index: route
                     .index

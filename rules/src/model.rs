@@ -5,6 +5,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::condition::WhenConfig;
+
 /// A rule file: five optional sections, applied in this order.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,9 +72,9 @@ pub enum MaskActionName {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrichRuleConfig {
-    /// Field equalities that must all hold (dotted paths).
+    /// When the rule applies (see [`crate::condition`]).
     #[serde(default)]
-    pub when: Option<Spanned<serde_json::Map<String, Value>>>,
+    pub when: Option<Spanned<WhenConfig>>,
     /// Fields to set (dotted paths create nested objects).
     pub set: Spanned<serde_json::Map<String, Value>>,
 }
@@ -102,8 +104,8 @@ pub struct RouteConfig {
     /// Tag glob; absent means every tag.
     #[serde(rename = "match")]
     pub tag_match: Option<Spanned<String>>,
-    /// Field equalities that must all hold.
-    pub when: Option<Spanned<serde_json::Map<String, Value>>>,
+    /// Which events the route takes (see [`crate::condition`]).
+    pub when: Option<Spanned<WhenConfig>>,
     /// Sink names.
     #[serde(default)]
     pub to: Vec<Spanned<String>>,
