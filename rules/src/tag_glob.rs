@@ -1,10 +1,16 @@
 //! Fluentd tag globs: `*` matches one dot-separated part, `**` any number of
-//! parts including none.
+//! parts including none, `{a,b}` either alternative (which may hold dots and
+//! wildcards themselves: `{app.*,sys.**}`), and several globs separated by
+//! spaces match when any of them does.
+
+/// Most alternatives a glob may expand to: braces multiply, and a glob is
+/// matched against every event's tag.
+const MAX_ALTERNATIVES: usize = 64;
 
 /// A compiled tag glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagGlob {
-    parts: Vec<GlobPart>,
+    alternatives: Vec<Vec<GlobPart>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,32 +26,99 @@ impl TagGlob {
     /// # Errors
     /// A message naming the problem.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        let mut parts = Vec::new();
-        for part in pattern.split('.') {
-            parts.push(match part {
-                "" => return Err(format!("tag glob `{pattern}` has an empty part")),
-                "*" => GlobPart::AnyOne,
-                "**" => GlobPart::AnyMany,
-                literal if literal.contains('*') => {
-                    return Err(format!(
-                        "tag glob `{pattern}`: `*` must be a whole part (`a.*.c`), not `{literal}`"
-                    ))
-                }
-                literal => GlobPart::Literal(literal.to_owned()),
-            });
+        if pattern.trim().is_empty() {
+            return Err("empty tag glob".to_owned());
         }
-        Ok(Self { parts })
+        let mut alternatives = Vec::new();
+        for glob in pattern.split_whitespace() {
+            for expanded in
+                expand_braces(glob).map_err(|reason| format!("tag glob `{pattern}`: {reason}"))?
+            {
+                alternatives.push(parse_parts(&expanded, pattern)?);
+                if alternatives.len() > MAX_ALTERNATIVES {
+                    return Err(format!(
+                        "tag glob `{pattern}` expands to more than {MAX_ALTERNATIVES} alternatives"
+                    ));
+                }
+            }
+        }
+        Ok(Self { alternatives })
     }
 
     /// True for `**`, which every tag matches.
     pub fn matches_everything(&self) -> bool {
-        self.parts == [GlobPart::AnyMany]
+        self.alternatives
+            .iter()
+            .any(|parts| parts.as_slice() == [GlobPart::AnyMany])
     }
 
     /// Matches a dotted tag.
     pub fn matches(&self, tag: &str) -> bool {
-        match_parts(&self.parts, Some(tag))
+        self.alternatives
+            .iter()
+            .any(|parts| match_parts(parts, Some(tag)))
     }
+}
+
+/// `a.{b,c.*}.d` → `a.b.d`, `a.c.*.d`; braces nest.
+fn expand_braces(glob: &str) -> Result<Vec<String>, String> {
+    let Some(open) = glob.find('{') else {
+        if glob.contains('}') {
+            return Err("`}` without `{`".to_owned());
+        }
+        return Ok(vec![glob.to_owned()]);
+    };
+    let mut depth = 0;
+    let mut close = None;
+    let mut splits = Vec::new();
+    for (at, byte) in glob.bytes().enumerate().skip(open) {
+        match byte {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(at);
+                    break;
+                }
+            }
+            b',' if depth == 1 => splits.push(at),
+            _ => {}
+        }
+    }
+    let close = close.ok_or("`{` without `}`")?;
+    let (prefix, suffix) = (&glob[..open], &glob[close + 1..]);
+    let mut bounds = vec![open];
+    bounds.extend(splits);
+    bounds.push(close);
+    let mut expanded = Vec::new();
+    for window in bounds.windows(2) {
+        let choice = &glob[window[0] + 1..window[1]];
+        for rest in expand_braces(&format!("{prefix}{choice}{suffix}"))? {
+            expanded.push(rest);
+            if expanded.len() > MAX_ALTERNATIVES {
+                return Err(format!(
+                    "expands to more than {MAX_ALTERNATIVES} alternatives"
+                ));
+            }
+        }
+    }
+    Ok(expanded)
+}
+
+/// One alternative, already free of braces and spaces; `pattern` is the
+/// glob as written, for messages.
+fn parse_parts(glob: &str, pattern: &str) -> Result<Vec<GlobPart>, String> {
+    glob.split('.')
+        .map(|part| match part {
+            "" => Err(format!("tag glob `{pattern}` has an empty part")),
+            "*" => Ok(GlobPart::AnyOne),
+            "**" => Ok(GlobPart::AnyMany),
+            literal if literal.contains('*') => Err(format!(
+                "tag glob `{pattern}`: `*` must be a whole part (`a.*.c`), not `{literal}`"
+            )),
+            literal => Ok(GlobPart::Literal(literal.to_owned())),
+        })
+        .collect()
 }
 
 /// `tag` is what is left of the tag; `None` once every part is consumed.
@@ -106,8 +179,45 @@ mod tests {
     }
 
     #[test]
+    fn braces_and_spaces_give_alternatives() {
+        let either = glob("kube.{shop,billing}.*");
+        assert!(either.matches("kube.shop.api"));
+        assert!(either.matches("kube.billing.worker"));
+        assert!(!either.matches("kube.kube-system.dns"));
+        let dotted = glob("{app.*,sys.**}");
+        assert!(dotted.matches("app.web"));
+        assert!(dotted.matches("sys"));
+        assert!(!dotted.matches("app.web.extra"));
+        let nested = glob("a.{b,c.{d,e}}");
+        assert!(nested.matches("a.c.e"));
+        assert!(!nested.matches("a.c"));
+        let spaced = glob("audit.** security.*");
+        assert!(spaced.matches("audit.login.failed"));
+        assert!(spaced.matches("security.ids"));
+        assert!(!spaced.matches("app.web"));
+        assert!(glob("x {y,**}").matches_everything());
+    }
+
+    #[test]
     fn malformed_globs_are_rejected() {
         assert!(TagGlob::new("a..b").is_err());
         assert!(TagGlob::new("a.b*").is_err());
+        assert!(TagGlob::new("").is_err());
+        assert_eq!(
+            TagGlob::new("a.{b,c"),
+            Err("tag glob `a.{b,c`: `{` without `}`".to_owned())
+        );
+        assert_eq!(
+            TagGlob::new("a.b}"),
+            Err("tag glob `a.b}`: `}` without `{`".to_owned())
+        );
+        assert_eq!(
+            TagGlob::new("a.{,b}"),
+            Err("tag glob `a.{,b}` has an empty part".to_owned())
+        );
+        let explosive = "{a,b}.{a,b}.{a,b}.{a,b}.{a,b}.{a,b}.{a,b}";
+        assert!(TagGlob::new(explosive)
+            .unwrap_err()
+            .contains("more than 64"));
     }
 }
