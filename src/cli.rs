@@ -61,6 +61,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Run the `tests:` cases of the rule files instead of sample lines;
+        /// exit 1 when one fails.
+        #[arg(long, conflicts_with = "input")]
+        tests: bool,
     },
 }
 
@@ -84,7 +88,11 @@ pub fn main() -> ExitCode {
             input,
             input_name,
             format,
+            tests,
         } => match load_topology(cli.config.as_deref()) {
+            Ok(topology) if tests => {
+                crate::test_rules::run_rule_tests(&topology, input_name.as_deref(), format)
+            }
             Ok(topology) => {
                 crate::test_rules::run(&topology, input.as_deref(), input_name.as_deref(), format)
             }

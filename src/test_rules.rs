@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use sluice_rules::Target;
+use sluice_rules::{Target, TestOutcome};
 use sluice_sinks::{Event, IndexTemplate};
 
 use crate::cli::OutputFormat;
+use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::{Resolution, Trace};
 use crate::topology::Topology;
 
@@ -20,24 +21,7 @@ pub fn run(
     input_name: Option<&str>,
     format: OutputFormat,
 ) -> ExitCode {
-    let source = match input_name {
-        None => topology.inputs.first(),
-        Some(name) => topology
-            .inputs
-            .iter()
-            .find(|spec| &*spec.source.name == name),
-    };
-    let Some(source) = source.map(|spec| &spec.source) else {
-        let names: Vec<&str> = topology
-            .inputs
-            .iter()
-            .map(|spec| &*spec.source.name)
-            .collect();
-        eprintln!(
-            "sluice: no input named `{}`; inputs: {}",
-            input_name.unwrap_or(""),
-            names.join(", ")
-        );
+    let Some(source) = chosen_input(topology, input_name) else {
         return ExitCode::from(1);
     };
     let reader: Box<dyn Read> = match input {
@@ -88,6 +72,118 @@ pub fn run(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The input named on the command line, or the first; `None` (reported)
+/// when there is no such input.
+fn chosen_input<'a>(topology: &'a Topology, input_name: Option<&str>) -> Option<&'a SourceInfo> {
+    let source = match input_name {
+        None => topology.inputs.first(),
+        Some(name) => topology
+            .inputs
+            .iter()
+            .find(|spec| &*spec.source.name == name),
+    };
+    if source.is_none() {
+        let names: Vec<&str> = topology
+            .inputs
+            .iter()
+            .map(|spec| &*spec.source.name)
+            .collect();
+        eprintln!(
+            "sluice: no input named `{}`; inputs: {}",
+            input_name.unwrap_or(""),
+            names.join(", ")
+        );
+    }
+    source.map(|spec| &*spec.source)
+}
+
+/// Runs the rule files' `tests:` cases through the whole pipeline as the
+/// chosen input would; exit 1 when a case fails or there are none.
+pub fn run_rule_tests(
+    topology: &Topology,
+    input_name: Option<&str>,
+    format: OutputFormat,
+) -> ExitCode {
+    let Some(input) = chosen_input(topology, input_name) else {
+        return ExitCode::from(1);
+    };
+    let tests = &topology.pipeline.rules().tests;
+    if tests.is_empty() {
+        eprintln!("sluice: the rule files hold no `tests:` cases");
+        return ExitCode::from(1);
+    }
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for test in tests {
+        let mut source = input.clone();
+        if let Some(tag) = &test.tag {
+            source.tag = tag.as_str().into();
+        }
+        let (event, resolution, _) =
+            topology
+                .pipeline
+                .trace(&source, test.input.as_bytes(), Utc::now());
+        let outcome = match &resolution {
+            Resolution::Deliver(_) => TestOutcome::Delivered(
+                chosen_sinks(topology, &event, &resolution)
+                    .into_iter()
+                    .map(|(sink, _)| sink)
+                    .collect(),
+            ),
+            Resolution::Drop(_) => TestOutcome::Dropped,
+            Resolution::DeadLetter(reason) => TestOutcome::DeadLettered(reason.clone()),
+        };
+        let failures = test.failures(&event.record, &outcome);
+        failed += usize::from(!failures.is_empty());
+        let written = match format {
+            OutputFormat::Json => writeln!(
+                out,
+                "{}",
+                json!({
+                    "test": test.name,
+                    "location": test.location,
+                    "passed": failures.is_empty(),
+                    "failures": failures,
+                    "record": event.record,
+                })
+            ),
+            OutputFormat::Text if failures.is_empty() => {
+                writeln!(out, "PASS  {} ({})", test.name, test.location)
+            }
+            OutputFormat::Text => writeln!(
+                out,
+                "FAIL  {} ({})\n{}",
+                test.name,
+                test.location,
+                failures
+                    .iter()
+                    .map(|failure| format!("      - {failure}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        };
+        if written.is_err() {
+            break; // stdout closed; the exit code still tells
+        }
+    }
+    let summary = format!(
+        "{} tests: {} passed, {failed} failed",
+        tests.len(),
+        tests.len() - failed
+    );
+    match format {
+        OutputFormat::Json => eprintln!("sluice: {summary}"),
+        OutputFormat::Text => {
+            let _ = writeln!(out, "{summary}");
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// `(sink, index)` pairs; the index is rendered for the event's time.

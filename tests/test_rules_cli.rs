@@ -153,3 +153,82 @@ fn test_rules_uses_the_inputs_configured_format_parser() {
     assert_eq!(parsed["url.original"], "/cart?id=7");
     assert_eq!(parsed["user_agent.original"], "curl/8.5.0");
 }
+
+const RULE_TESTS: &str = r#"
+  - name: errors are enriched and routed
+    input: '{"level":"ERROR","password":"pw","message":"Database connection to db1 failed"}'
+    expect: { error_severity: high, password: "***REDACTED***", pattern.name: database_connection_error }
+    sinks: [local]
+  - name: debug outside the application is dropped
+    input: '{"level":"DEBUG","message":"noise"}'
+    tag: billing
+    drop: true
+  - name: info is only routed
+    input: '{"level":"INFO","message":"x"}'
+    absent: [error_severity]
+    sinks: [local]
+"#;
+
+#[test]
+fn rule_file_tests_pass_and_fail_with_the_exit_code() {
+    let workspace = workspace();
+    workspace.write("rules.yaml", &format!("{RULES}tests:{RULE_TESTS}"));
+    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--tests"], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("PASS  errors are enriched and routed (rules.yaml:20:5)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PASS  debug outside the application is dropped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 tests: 3 passed, 0 failed"), "{stdout}");
+
+    // The same cases with wrong expectations: each failure says what differs.
+    let failing = RULE_TESTS
+        .replace("error_severity: high,", "error_severity: low,")
+        .replace("drop: true", "sinks: [local]");
+    workspace.write("rules.yaml", &format!("{RULES}tests:{failing}"));
+    let output = workspace.run(&["test-rules", "-c", "sluice.yaml", "--tests"], b"");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL  errors are enriched and routed (rules.yaml:20:5)\n      - `error_severity` is \"high\", expected \"low\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL  debug outside the application is dropped (rules.yaml:24:5)\n      - the event was dropped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 tests: 1 passed, 2 failed"), "{stdout}");
+}
+
+#[test]
+fn rule_file_tests_are_checked_when_the_rules_load() {
+    let workspace = workspace();
+    workspace.write(
+        "rules.yaml",
+        &format!("{RULES}tests:\n  - input: x\n    sinks: [nowhere]\n  - input: y\n"),
+    );
+    let output = workspace.run(&["validate", "-c", "sluice.yaml"], b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "rules.yaml:21:13: test expects unknown sink `nowhere`; configured sinks: local"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "rules.yaml:22:5: a test needs at least one of `expect`, `absent`, `sinks` or `drop`"
+        ),
+        "{stderr}"
+    );
+}

@@ -2,7 +2,8 @@
 //! engine the pipeline runs (mask, enrich, patterns, routes).
 //!
 //! A rule file is YAML with up to five sections applied in order: `mask`,
-//! `remove`, `enrich`, `patterns`, `routes`. [`RuleSet::compile`] validates
+//! `remove`, `enrich`, `patterns`, `routes`; and optionally `tests`, cases
+//! that `sluice test-rules --tests` runs. [`RuleSet::compile`] validates
 //! every file at once and reports each problem as `file:line:col: message`;
 //! nothing is compiled after that.
 //!
@@ -35,6 +36,7 @@ pub mod model;
 pub mod packs;
 mod patterns;
 mod route;
+mod rule_tests;
 mod tag_glob;
 
 use std::sync::Arc;
@@ -46,6 +48,7 @@ pub use field_path::FieldPath;
 pub use mask::MaskStage;
 pub use patterns::{PatternInfo, PatternStage};
 pub use route::{RouteStage, Routing, Target};
+pub use rule_tests::{RuleTest, RuleTestConfig, TestOutcome};
 pub use tag_glob::TagGlob;
 
 use model::RuleFileConfig;
@@ -97,6 +100,8 @@ pub struct RuleSet {
     pub patterns: PatternStage,
     /// Routing.
     pub routes: RouteStage,
+    /// Test cases from the rule files, in order.
+    pub tests: Vec<RuleTest>,
 }
 
 impl RuleSet {
@@ -143,6 +148,19 @@ impl RuleSet {
             enrich: EnrichStage::compile(&enrich_rules, &mut diagnostics),
             patterns: PatternStage::compile(&pattern_rules, &mut diagnostics),
             routes: compile_routes(&parsed, context, &mut diagnostics),
+            tests: parsed
+                .iter()
+                .flat_map(|(file, config)| {
+                    config
+                        .tests
+                        .iter()
+                        .enumerate()
+                        .map(move |(position, case)| (*file, position, case))
+                })
+                .filter_map(|(file, position, case)| {
+                    RuleTest::compile(file, position, case, context.sinks, &mut diagnostics)
+                })
+                .collect(),
         };
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             return Err(RuleError::Invalid(diagnostics));

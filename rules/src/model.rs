@@ -6,6 +6,7 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 use crate::condition::WhenConfig;
+use crate::rule_tests::RuleTestConfig;
 
 /// A rule file: five optional sections, applied in this order.
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +27,9 @@ pub struct RuleFileConfig {
     /// Where events go.
     #[serde(default)]
     pub routes: Vec<Spanned<RouteConfig>>,
+    /// Test cases for `sluice test-rules --tests`.
+    #[serde(default)]
+    pub tests: Vec<Spanned<RuleTestConfig>>,
 }
 
 /// One masking rule. Exactly one of `field`, `pattern` and `detect` says

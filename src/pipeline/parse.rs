@@ -49,7 +49,7 @@ impl LineParser {
 }
 
 /// What the pipeline knows about the input a batch came from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceInfo {
     /// Input name from the config.
     pub name: Arc<str>,
