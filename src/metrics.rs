@@ -41,6 +41,7 @@ pub struct Metrics {
     events_abandoned: Family<ComponentLabels, Counter>,
     parse_errors: Family<ComponentLabels, Counter>,
     lines_truncated: Family<ComponentLabels, Counter>,
+    alerts: Counter,
     sink_errors: Family<ComponentLabels, Counter>,
     pattern_matches: Family<PatternLabels, Counter>,
     queue_depth: Family<QueueLabels, Gauge>,
@@ -67,6 +68,7 @@ impl Metrics {
             events_abandoned: Family::default(),
             parse_errors: Family::default(),
             lines_truncated: Family::default(),
+            alerts: Counter::default(),
             sink_errors: Family::default(),
             pattern_matches: Family::default(),
             queue_depth: Family::default(),
@@ -108,6 +110,11 @@ impl Metrics {
             "parse_errors",
             "Lines kept raw because their parser failed",
             metrics.parse_errors.clone(),
+        );
+        registry.register(
+            "alerts",
+            "Alert records emitted by pattern rules with an action (tag sluice.alert)",
+            metrics.alerts.clone(),
         );
         registry.register(
             "lines_truncated",
@@ -249,6 +256,8 @@ pub struct BatchProcessed<'a> {
     pub dropped: usize,
     /// `(name, severity, matches)` per pattern rule.
     pub pattern_hits: Vec<(&'a str, &'a str, u64)>,
+    /// Alert records emitted.
+    pub alerts: usize,
 }
 
 impl BatchProcessed<'_> {
@@ -286,6 +295,10 @@ impl BatchProcessed<'_> {
                     reason: "drop_route".to_owned(),
                 })
                 .inc_by(self.dropped as u64);
+        }
+        if self.alerts > 0 {
+            tracing::debug!(count = self.alerts, "alerts emitted");
+            metrics.alerts.inc_by(self.alerts as u64);
         }
         for (pattern, severity, count) in &self.pattern_hits {
             if *count > 0 {

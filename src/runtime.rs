@@ -254,6 +254,7 @@ async fn process_batch(
         parse_failures: output.parse_failures,
         truncated: output.truncated,
         dropped: output.dropped,
+        alerts: output.alerts,
         pattern_hits: output
             .pattern_hits
             .iter()

@@ -353,3 +353,51 @@ fn event_time_is_read_with_the_parser_or_input_format_and_zone() {
     assert_eq!(record["@timestamp"], "2026-11-24T03:29:00.000Z");
     assert_eq!(index, "app-2026.11.24");
 }
+
+#[test]
+fn pattern_alerts_are_routed_on_their_own_tag() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "rules.yaml",
+        "patterns:\n  - name: authentication_failure\n    regex: 'Authentication failed for user'\n    severity: medium\n    action: security_alert\n    alert: { count: 2, window: 1m, group_by: [user] }\nroutes:\n  - match: sluice.alert\n    to: [local]\n    index: alerts-%Y.%m\n  - match: '**'\n    to: [local]\n",
+    );
+    workspace.write(
+        "sluice.yaml",
+        "inputs:\n  app:\n    type: stdin\n    tag: app\nrules: [rules.yaml]\nsinks:\n  local:\n    type: file\n    index: app-%Y.%m.%d\n",
+    );
+    let lines: String = [
+        ("10:00:00", "bob"),
+        ("10:00:10", "eve"),
+        ("10:00:20", "bob"),
+        ("10:00:30", "bob"),
+    ]
+    .iter()
+    .map(|(time, user)| {
+        format!(
+            "{{\"timestamp\":\"2026-11-23T{time}Z\",\"user\":\"{user}\",\"message\":\"Authentication failed for user {user}\"}}\n"
+        )
+    })
+    .collect();
+    let output = workspace.run(&["run", "-c", "sluice.yaml"], lines.as_bytes());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let indexed = workspace.indexed_lines();
+    let alerts: Vec<&Value> = indexed
+        .iter()
+        .filter(|(index, _)| index == "alerts-2026.11")
+        .map(|(_, record)| record)
+        .collect();
+    assert_eq!(indexed.len(), 4 + alerts.len());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["alert.pattern"], "authentication_failure");
+    assert_eq!(alerts[0]["alert.group.user"], "bob");
+    assert_eq!(alerts[0]["alert.count"], 2);
+    assert_eq!(alerts[0]["@timestamp"], "2026-11-23T10:00:20.000Z");
+    assert_eq!(
+        alerts[0]["alert.example"],
+        "Authentication failed for user bob"
+    );
+}

@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod alerts;
 mod compile_support;
 mod condition;
 pub mod detectors;
@@ -41,6 +42,7 @@ mod tag_glob;
 
 use std::sync::Arc;
 
+pub use alerts::{AlertConfig, AlertTracker, ALERT_TAG};
 pub use condition::{Comparison, Condition, FieldTest, WhenConfig, WhenValue};
 pub use diagnostic::{Diagnostic, Severity, SourceFile};
 pub use enrich::EnrichStage;

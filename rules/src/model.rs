@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
+use crate::alerts::AlertConfig;
 use crate::condition::WhenConfig;
 use crate::rule_tests::RuleTestConfig;
 
@@ -95,8 +96,11 @@ pub struct PatternRuleConfig {
     pub field: Option<String>,
     /// Set as `pattern.severity`.
     pub severity: Option<String>,
-    /// Set as `pattern.action`.
+    /// Set as `pattern.action`; a rule with an action also emits alert
+    /// records (tag `sluice.alert`).
     pub action: Option<String>,
+    /// When to alert (default: on every match); needs `action`.
+    pub alert: Option<Spanned<AlertConfig>>,
 }
 
 /// A route. `match` is a Fluentd tag glob: `*` one part, `**` any parts.

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use regex::RegexSet;
 use serde_json::Value;
 use sluice_parsers::Record;
 
+use crate::alerts::{AlertRule, AlertSource, AlertTracker};
 use crate::compile_support::{compile_regex, regex_set};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::field_path::FieldPath;
@@ -38,6 +40,10 @@ pub struct PatternStage {
     groups: Vec<FieldGroup>,
     /// `pattern.name`, `pattern.severity`, `pattern.action`.
     paths: [FieldPath; 3],
+    /// Per rule id: how it alerts, for rules with an `action`.
+    alerts: Vec<Option<AlertSource>>,
+    /// Shared by clones (every worker), so counts span the whole stream.
+    tracker: Arc<AlertTracker>,
 }
 
 impl Default for PatternStage {
@@ -46,6 +52,8 @@ impl Default for PatternStage {
             rules: Vec::new(),
             groups: Vec::new(),
             paths: ["pattern.name", "pattern.severity", "pattern.action"].map(FieldPath::new),
+            alerts: Vec::new(),
+            tracker: Arc::default(),
         }
     }
 }
@@ -61,6 +69,35 @@ impl PatternStage {
             if compile_regex(file, &rule.regex, diagnostics).is_none() {
                 continue;
             }
+            let alert = match (&rule.action, &rule.alert) {
+                (None, None) => None,
+                (None, Some(alert)) => {
+                    diagnostics.push(file.error_at(
+                        alert,
+                        format!(
+                            "pattern `{}` has `alert` but no `action` to name it",
+                            rule.name.value
+                        ),
+                    ));
+                    continue;
+                }
+                (Some(action), alert) => {
+                    let alert_rule = match alert {
+                        None => AlertRule::default(),
+                        Some(alert) => match AlertRule::compile(file, &alert.value, diagnostics) {
+                            Some(alert_rule) => alert_rule,
+                            None => continue,
+                        },
+                    };
+                    Some(AlertSource {
+                        pattern: rule.name.value.as_str().into(),
+                        severity: rule.severity.as_deref().map(Into::into),
+                        action: action.as_str().into(),
+                        rule: alert_rule,
+                    })
+                }
+            };
+            stage.alerts.push(alert);
             let id = stage.rules.len();
             stage.rules.push(PatternInfo {
                 name: rule.name.value.as_str().into(),
@@ -122,6 +159,17 @@ impl PatternStage {
     /// list when several rules matched. When the application logged a
     /// `pattern` field of its own (of any type), it is kept whole and the
     /// dotted keys are set flat beside it.
+    /// Alert records that the matches `hits` (from [`Self::apply`]) of
+    /// `record`, at event time `time`, fire.
+    pub fn alerts(&self, hits: &[usize], record: &Record, time: DateTime<Utc>) -> Vec<Record> {
+        hits.iter()
+            .filter_map(|&id| {
+                let source = self.alerts.get(id)?.as_ref()?;
+                self.tracker.observe(id, source, record, time)
+            })
+            .collect()
+    }
+
     fn tag(&self, record: &mut Record, matched: &[usize]) {
         let application_owns_pattern = record.contains_key("pattern");
         for (path, pick) in [

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sluice_parsers::Record;
-use sluice_rules::{Routing, RuleSet, Target};
+use sluice_rules::{Routing, RuleSet, Target, ALERT_TAG};
 use sluice_sinks::{DeadLetter, Event};
 
 use crate::ack::AckHandle;
@@ -173,6 +173,34 @@ pub struct StageOutput {
     pub truncated: usize,
     /// Matches per pattern rule id.
     pub pattern_hits: Vec<u64>,
+    /// Alert records the pattern rules emitted (routed like events).
+    pub alerts: usize,
+}
+
+impl StageOutput {
+    /// Puts an event where its resolution says.
+    fn place(&mut self, event: Event, resolution: Resolution) {
+        match resolution {
+            Resolution::Deliver(targets) => deliver(event, &targets, &mut self.per_sink),
+            Resolution::Drop(_) => self.dropped += 1,
+            Resolution::DeadLetter(reason) => self.dead_letters.push(DeadLetter {
+                reason,
+                component: "router".to_owned(),
+                event,
+            }),
+        }
+    }
+}
+
+/// One line through every stage.
+struct ProcessedLine {
+    event: Event,
+    resolution: Resolution,
+    parse_failed: bool,
+    /// Pattern rule ids that matched.
+    hits: Vec<usize>,
+    /// Alert records those matches fired.
+    alerts: Vec<Record>,
 }
 
 /// How one event ended, for `test-rules`.
@@ -247,25 +275,30 @@ impl Pipeline {
             let processed = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 self.process_line(source, line, attrs, read_time, None)
             }));
-            let Ok((event, resolution, parse_failed, hits)) = processed else {
+            let Ok(processed) = processed else {
                 output
                     .dead_letters
                     .push(self.internal_error_letter(source, line, read_time));
                 continue;
             };
-            output.parse_failures += usize::from(parse_failed);
+            output.parse_failures += usize::from(processed.parse_failed);
             output.truncated += usize::from(attrs.truncated);
-            for hit in hits {
+            for &hit in &processed.hits {
                 output.pattern_hits[hit] += 1;
             }
-            match resolution {
-                Resolution::Deliver(targets) => deliver(event, &targets, &mut output.per_sink),
-                Resolution::Drop(_) => output.dropped += 1,
-                Resolution::DeadLetter(reason) => output.dead_letters.push(DeadLetter {
-                    reason,
-                    component: "router".to_owned(),
-                    event,
-                }),
+            output.alerts += processed.alerts.len();
+            let alert_time = processed.event.time;
+            output.place(processed.event, processed.resolution);
+            for alert in processed.alerts {
+                let tag: Arc<str> = ALERT_TAG.into();
+                let resolution = self.resolve(&tag, &alert, None);
+                let event = Event {
+                    tag,
+                    time: alert_time,
+                    index: None,
+                    record: alert,
+                };
+                output.place(event, resolution);
             }
         }
         output
@@ -279,14 +312,14 @@ impl Pipeline {
         read_time: DateTime<Utc>,
     ) -> (Event, Resolution, Trace) {
         let mut trace = Trace::default();
-        let (event, resolution, _, _) = self.process_line(
+        let processed = self.process_line(
             source,
             line,
             LineAttrs::default(),
             read_time,
             Some(&mut trace),
         );
-        (event, resolution, trace)
+        (processed.event, processed.resolution, trace)
     }
 
     /// The dead letter for a line whose processing panicked: the line as
@@ -329,7 +362,7 @@ impl Pipeline {
         attrs: LineAttrs,
         read_time: DateTime<Utc>,
         mut trace: Option<&mut Trace>,
-    ) -> (Event, Resolution, bool, Vec<usize>) {
+    ) -> ProcessedLine {
         let parsed = parse_line(source, line, attrs, read_time);
         let mut record = parsed.record;
         let snapshot = |trace: &mut Option<&mut Trace>, stage: &'static str, record: &Record| {
@@ -349,9 +382,10 @@ impl Pipeline {
         snapshot(&mut trace, "enrich", &record);
 
         let hits = self.rules.patterns.apply(&mut record);
+        let alerts = self.rules.patterns.alerts(&hits, &record, parsed.time);
         snapshot(&mut trace, "patterns", &record);
 
-        let routing = self.rules.routes.route(
+        let resolution = self.resolve(
             &source.tag,
             &record,
             trace.as_deref_mut().map(|trace| &mut trace.routes),
@@ -363,7 +397,29 @@ impl Pipeline {
                 .map(|&id| self.rules.patterns.rules()[id].name.to_string())
                 .collect();
         }
-        let resolution = match routing {
+        let event = Event {
+            tag: source.tag.clone(),
+            time: parsed.time,
+            index: None,
+            record,
+        };
+        ProcessedLine {
+            event,
+            resolution,
+            parse_failed: parsed.parse_failed,
+            hits,
+            alerts,
+        }
+    }
+
+    /// Where an event with `tag` goes: its routes, else the default route.
+    fn resolve(
+        &self,
+        tag: &Arc<str>,
+        record: &Record,
+        trace: Option<&mut Vec<String>>,
+    ) -> Resolution {
+        match self.rules.routes.route(tag, record, trace) {
             Routing::Deliver(targets) => Resolution::Deliver(targets),
             Routing::Drop { route } => Resolution::Drop(route),
             Routing::Unrouted => match &self.default_route {
@@ -374,18 +430,10 @@ impl Pipeline {
                         .collect(),
                 ),
                 DefaultRoute::DeadLetter => Resolution::DeadLetter(format!(
-                    "no route matched tag `{}` and no default_sinks are configured",
-                    source.tag
+                    "no route matched tag `{tag}` and no default_sinks are configured"
                 )),
             },
-        };
-        let event = Event {
-            tag: source.tag.clone(),
-            time: parsed.time,
-            index: None,
-            record,
-        };
-        (event, resolution, parsed.parse_failed, hits)
+        }
     }
 }
 
