@@ -178,6 +178,9 @@ fn compile_routes(
 ) -> RouteStage {
     let mut stage = RouteStage::default();
     let mut catch_all_seen = false;
+    // Earlier routes that take every event their glob matches and stop
+    // there: a later route they cover can never fire.
+    let mut stoppers: Vec<(Arc<str>, Option<TagGlob>)> = Vec::new();
     for (file, config) in parsed {
         for (position, route) in config.routes.iter().enumerate() {
             let route = &route.value;
@@ -253,16 +256,24 @@ fn compile_routes(
             if !valid {
                 continue;
             }
-            if catch_all_seen {
-                if let Some(location) = location_hint {
-                    diagnostics.push(
-                        file.error_at_location(
-                            location,
-                            format!("route `{name}` is unreachable: an earlier route catches every event"),
-                        )
-                        .warning(),
-                    );
-                }
+            let covering = stoppers.iter().find(|(_, earlier)| match (earlier, &glob) {
+                (None, _) => true,
+                (Some(earlier), Some(later)) => earlier.covers(later),
+                (Some(earlier), None) => earlier.matches_everything(),
+            });
+            if let (Some(location), Some((earlier, _))) = (location_hint, covering) {
+                let reason = if catch_all_seen {
+                    "an earlier route catches every event".to_owned()
+                } else {
+                    format!("route `{earlier}` before it takes every event it would")
+                };
+                diagnostics.push(
+                    file.error_at_location(
+                        location,
+                        format!("route `{name}` is unreachable: {reason}"),
+                    )
+                    .warning(),
+                );
             }
             let compiled = Route {
                 name,
@@ -277,6 +288,9 @@ fn compile_routes(
                 continue_matching: route.continue_matching,
             };
             catch_all_seen |= compiled.is_final_catch_all();
+            if compiled.when.is_none() && !compiled.continue_matching {
+                stoppers.push((compiled.name.clone(), compiled.glob.clone()));
+            }
             stage.routes.push(compiled);
         }
     }

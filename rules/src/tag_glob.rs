@@ -52,6 +52,25 @@ impl TagGlob {
             .any(|parts| parts.as_slice() == [GlobPart::AnyMany])
     }
 
+    /// Whether every tag `other` matches, this glob matches too. Decided
+    /// for equal globs, `**`, and globs of literal tags only; `false` when
+    /// unsure.
+    pub fn covers(&self, other: &TagGlob) -> bool {
+        if self.matches_everything() || self == other {
+            return true;
+        }
+        other.alternatives.iter().all(|parts| {
+            let literal: Option<Vec<&str>> = parts
+                .iter()
+                .map(|part| match part {
+                    GlobPart::Literal(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect();
+            literal.is_some_and(|parts| self.matches(&parts.join(".")))
+        })
+    }
+
     /// Matches a dotted tag.
     pub fn matches(&self, tag: &str) -> bool {
         self.alternatives
@@ -196,6 +215,19 @@ mod tests {
         assert!(spaced.matches("security.ids"));
         assert!(!spaced.matches("app.web"));
         assert!(glob("x {y,**}").matches_everything());
+    }
+
+    #[test]
+    fn covering_is_decided_when_certain() {
+        assert!(glob("app.**").covers(&glob("app.web")));
+        assert!(glob("app.**").covers(&glob("app.{web,worker}")));
+        assert!(glob("**").covers(&glob("x.*")));
+        assert!(glob("a.*").covers(&glob("a.*")));
+        assert!(!glob("app.*").covers(&glob("app.web.extra")));
+        // `a.*` does cover `a.b.*`'s tags? No: `a.b.c` is not `a.*`.
+        assert!(!glob("a.*").covers(&glob("a.b.*")));
+        // Undecided cases say no rather than warn wrongly.
+        assert!(!glob("a.**").covers(&glob("a.*")));
     }
 
     #[test]

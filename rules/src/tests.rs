@@ -272,6 +272,31 @@ fn route_after_catch_all_is_a_warning() {
     );
 }
 
+#[test]
+fn route_covered_by_an_earlier_one_is_a_warning() {
+    let sinks = sinks();
+    let text = "routes:
+  - { name: apps, match: 'app.**', to: [es] }
+  - { name: web, match: 'app.{web,api}', to: [secure_file] }
+  - { name: conditional, match: 'app.**', when: { level: ERROR }, to: [es] }
+  - { name: after-conditional, match: 'app.web', to: [es] }
+  - { name: other, match: 'billing.*', to: [es] }
+";
+    let (_, warnings) = RuleSet::compile(
+        &[SourceFile::new("r.yaml", text)],
+        &CompileContext::new(&sinks),
+    )
+    .unwrap();
+    assert_eq!(
+        warnings.iter().map(Diagnostic::headline).collect::<Vec<_>>(),
+        [
+            "r.yaml:3:25: warning: route `web` is unreachable: route `apps` before it takes every event it would",
+            "r.yaml:4:33: warning: route `conditional` is unreachable: route `apps` before it takes every event it would",
+            "r.yaml:5:39: warning: route `after-conditional` is unreachable: route `apps` before it takes every event it would",
+        ]
+    );
+}
+
 /// `(line, what it must become)`: secrets written inline lose their value
 /// only; ordinary text stays exactly as it was.
 const INLINE_SECRETS: &[(&str, &str)] = &[
