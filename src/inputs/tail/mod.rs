@@ -52,7 +52,7 @@ use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::Lines;
 use decoder::LineDecoder;
 use discovery::{Changes, DirectoryWatcher, FileId, Found};
-use file::{find_sibling, Fingerprint, InFlight, ReopenError, TrackedFile};
+use file::{find_sibling, Fingerprint, Head, InFlight, ReopenError, TrackedFile};
 
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// Per file per pass, so one busy file cannot starve the others.
@@ -642,6 +642,7 @@ impl Tailer {
         let mut lines = Lines::default();
         let mut budget = READ_BUDGET_BYTES;
         let mut more = true;
+        let mut head = Head::Unchanged;
         while budget > 0 {
             let Some(file) = self.files.get_mut(&id) else {
                 return Ok(false);
@@ -675,7 +676,12 @@ impl Tailer {
             file.drained = false;
             budget -= read;
             file.read_offset += read as u64;
-            file.refresh_fingerprint(fingerprint_bytes);
+            head = file.refresh_fingerprint(fingerprint_bytes);
+            if head == Head::Rewritten {
+                // Truncated and written past the old offset since the last
+                // check: this chunk is the middle of the new content.
+                break;
+            }
             file.decoder
                 .push(&self.read_buffer[..read], now, &mut lines);
             if self.context.limits.is_full(&lines) {
@@ -683,10 +689,18 @@ impl Tailer {
             }
         }
         if !lines.is_empty() {
+            // Before a restart below: lines of the old content go out, and
+            // the restart forgets their offsets, which no longer exist.
             self.add_to_batch(id, lines).await?;
         }
         if let Some(file) = self.files.get_mut(&id) {
             file.wants_read |= more;
+            if head == Head::Rewritten {
+                file.restart_from_zero();
+            }
+        }
+        if head == Head::Rewritten {
+            self.checkpoint_dirty = true;
         }
         Ok(more)
     }

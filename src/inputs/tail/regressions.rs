@@ -394,6 +394,35 @@ async fn a_new_file_on_the_inode_of_an_idle_closed_one_starts_at_zero() {
     );
 }
 
+/// A file shorter than `fingerprint_bytes` has a fingerprint of what it
+/// held. After a copytruncate, a read that comes before the next scan (the
+/// watcher reports the write, not the truncation) sees a file no shorter than
+/// the old offset, reads on from there, and `refresh_fingerprint` then hashes
+/// the new first bytes: the truncation is never noticed and the new head is
+/// lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_file_copytruncated_and_rewritten_longer_before_a_scan_is_read_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, b"old 0\n").unwrap();
+    let (mut tailer, mut batches, _outcomes) = tailer(settings(dir.path()));
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(drain_lines(&mut batches), ["old 0"]);
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&app).unwrap();
+    writer.set_len(0).unwrap();
+    writer.write_all(b"new 0\nnew 1\nnew 2\n").unwrap();
+    // The watcher's write event: a read without a scan first.
+    tailer.read_pass(true).await.unwrap();
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    let lines = drain_lines(&mut batches);
+    assert!(
+        lines.iter().any(|line| line == "new 0"),
+        "the head of the rewritten file was lost: {lines:?}"
+    );
+}
+
 mod kubernetes {
     use super::*;
     use crate::inputs::kubernetes::{KubernetesSettings, PathMetadata, TagTemplate};
