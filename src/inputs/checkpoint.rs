@@ -48,6 +48,16 @@ pub const EMPTY_FINGERPRINT: u64 = 0xcbf2_9ce4_8422_2325;
 /// # Errors
 /// When the file cannot be read.
 pub fn fingerprint(file: &File, len: u64) -> std::io::Result<(u64, u64)> {
+    let head = read_head(file, len)?;
+    Ok((hash_head(&head), head.len() as u64))
+}
+
+/// The first `len` bytes of `file` (fewer when it is shorter), without
+/// moving its read position.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn read_head(file: &File, len: u64) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
     let mut head = vec![0; usize::try_from(len).unwrap_or(0)];
     let mut filled = 0;
@@ -57,10 +67,15 @@ pub fn fingerprint(file: &File, len: u64) -> std::io::Result<(u64, u64)> {
             read => filled += read,
         }
     }
-    let hash = head[..filled].iter().fold(EMPTY_FINGERPRINT, |hash, byte| {
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// The fingerprint hash (FNV-1a) of a file that begins with `head`.
+pub fn hash_head(head: &[u8]) -> u64 {
+    head.iter().fold(EMPTY_FINGERPRINT, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Ok((hash, filled as u64))
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize)]

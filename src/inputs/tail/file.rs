@@ -152,15 +152,30 @@ impl TrackedFile {
 
     /// Computes the fingerprint again while it covers fewer bytes than it
     /// could: a file first seen short gets a stronger identity as it grows.
-    pub fn refresh_fingerprint(&mut self, fingerprint_bytes: u64) {
+    /// The bytes it covered must still be there: only they tell a short file
+    /// truncated and rewritten past the old offset (copytruncate) from one
+    /// that grew, and hashing the new head would hide the truncation for good.
+    pub fn refresh_fingerprint(&mut self, fingerprint_bytes: u64) -> Head {
         let could_cover = self.read_offset.min(fingerprint_bytes);
-        if self.fingerprint.len < could_cover {
-            if let Some(handle) = &self.handle {
-                if let Ok(fingerprint) = Fingerprint::of(handle, fingerprint_bytes) {
-                    self.fingerprint = fingerprint;
-                }
-            }
+        if self.fingerprint.len >= could_cover {
+            return Head::Unchanged;
         }
+        let Some(handle) = &self.handle else {
+            return Head::Unchanged;
+        };
+        // Both hashes from one read: a rewrite between two reads would pass.
+        let Ok(head) = checkpoint::read_head(handle, fingerprint_bytes) else {
+            return Head::Unchanged;
+        };
+        let covered = usize::try_from(self.fingerprint.len).unwrap_or(usize::MAX);
+        if head.get(..covered).map(checkpoint::hash_head) != Some(self.fingerprint.hash) {
+            return Head::Rewritten;
+        }
+        self.fingerprint = Fingerprint {
+            hash: checkpoint::hash_head(&head),
+            len: head.len() as u64,
+        };
+        Head::Unchanged
     }
 
     /// Moves `committed` over every delivered batch at the front. A failed
@@ -214,6 +229,15 @@ impl TrackedFile {
         self.resolved = path.clone();
         Ok(File::open(&path)?)
     }
+}
+
+/// Whether a file still begins with the bytes its fingerprint covers.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Head {
+    Unchanged,
+    /// Truncated (and maybe written again) since the fingerprint was taken.
+    Rewritten,
 }
 
 /// Why a closed file could not be opened again.

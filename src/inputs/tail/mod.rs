@@ -52,7 +52,7 @@ use crate::pipeline::parse::SourceInfo;
 use crate::pipeline::Lines;
 use decoder::LineDecoder;
 use discovery::{Changes, DirectoryWatcher, FileId, Found};
-use file::{find_sibling, Fingerprint, InFlight, ReopenError, TrackedFile};
+use file::{find_sibling, Fingerprint, Head, InFlight, ReopenError, TrackedFile};
 
 const READ_CHUNK_BYTES: usize = 256 * 1024;
 /// Per file per pass, so one busy file cannot starve the others.
@@ -249,6 +249,7 @@ impl Tailer {
         self.ignored
             .retain(|id, path| current.get(path.as_path()) == Some(id));
         let followed_before = self.files.len();
+        let mut replaced = false;
         for found in found {
             if self.ignored.get(&found.id) == Some(&found.path) {
                 continue;
@@ -266,6 +267,7 @@ impl Tailer {
                     tracing::info!(path = %found.path.display(), "file replaced while closed; following it as a new file");
                     self.files.remove(&found.id);
                     self.follow(found);
+                    replaced = true;
                     continue;
                 }
                 if file.path != found.path {
@@ -291,11 +293,12 @@ impl Tailer {
         if self.retained.iter().any(|entry| self.is_expired(entry)) {
             self.checkpoint_dirty = true;
         }
-        self.check_truncation_and_idle();
+        let truncated = self.check_truncation_and_idle();
         self.rebuild_index();
-        if followed_new {
-            // Recorded before anything is read from them: a file renamed
-            // out of the globs right after must be found after a crash.
+        if followed_new || replaced || truncated {
+            // New files and new content are recorded before anything is
+            // read from them: a file renamed out of the globs right after
+            // must be found after a crash.
             self.checkpoint_if_due(true);
         }
     }
@@ -506,13 +509,16 @@ impl Tailer {
         }
     }
 
-    /// copytruncate checks for open files, and closing of idle ones.
-    fn check_truncation_and_idle(&mut self) {
+    /// copytruncate checks for open files, and closing of idle ones. True
+    /// when a file was truncated.
+    fn check_truncation_and_idle(&mut self) -> bool {
         let fingerprint_bytes = self.settings.fingerprint_bytes;
+        let mut truncated = false;
         for file in self.files.values_mut() {
             if file.rotated_at.is_none() && file.was_truncated(fingerprint_bytes) {
                 file.restart_from_zero();
                 self.checkpoint_dirty = true;
+                truncated = true;
             }
             let idle = file.rotated_at.is_none()
                 && file.handle.is_some()
@@ -523,6 +529,7 @@ impl Tailer {
                 file.handle = None;
             }
         }
+        truncated
     }
 
     fn rebuild_index(&mut self) {
@@ -634,7 +641,7 @@ impl Tailer {
                 .is_some_and(|meta| meta.len() < file.read_offset)
         {
             file.restart_from_zero();
-            self.checkpoint_dirty = true;
+            self.record_restart_from_zero();
             if !self.ensure_open(id) {
                 return Ok(false);
             }
@@ -642,6 +649,7 @@ impl Tailer {
         let mut lines = Lines::default();
         let mut budget = READ_BUDGET_BYTES;
         let mut more = true;
+        let mut head = Head::Unchanged;
         while budget > 0 {
             let Some(file) = self.files.get_mut(&id) else {
                 return Ok(false);
@@ -675,7 +683,12 @@ impl Tailer {
             file.drained = false;
             budget -= read;
             file.read_offset += read as u64;
-            file.refresh_fingerprint(fingerprint_bytes);
+            head = file.refresh_fingerprint(fingerprint_bytes);
+            if head == Head::Rewritten {
+                // Truncated and written past the old offset since the last
+                // check: this chunk is the middle of the new content.
+                break;
+            }
             file.decoder
                 .push(&self.read_buffer[..read], now, &mut lines);
             if self.context.limits.is_full(&lines) {
@@ -683,12 +696,30 @@ impl Tailer {
             }
         }
         if !lines.is_empty() {
+            // Before a restart below: lines of the old content go out, and
+            // the restart forgets their offsets, which no longer exist.
             self.add_to_batch(id, lines).await?;
         }
         if let Some(file) = self.files.get_mut(&id) {
             file.wants_read |= more;
+            if head == Head::Rewritten {
+                file.restart_from_zero();
+            }
+        }
+        if head == Head::Rewritten {
+            self.record_restart_from_zero();
         }
         Ok(more)
+    }
+
+    /// A truncated file is a new file: like a newly found one, it is recorded
+    /// (fingerprint of nothing, offset 0) before anything of its new content
+    /// is read. A checkpoint still holding the old first bytes would not
+    /// match the file after a rename and a crash, and its new lines would be
+    /// lost.
+    fn record_restart_from_zero(&mut self) {
+        self.checkpoint_dirty = true;
+        self.checkpoint_if_due(true);
     }
 
     /// Makes sure `id` has a descriptor, closing the least recently active

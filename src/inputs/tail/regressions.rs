@@ -394,6 +394,70 @@ async fn a_new_file_on_the_inode_of_an_idle_closed_one_starts_at_zero() {
     );
 }
 
+/// A file shorter than `fingerprint_bytes` has a fingerprint of what it
+/// held. After a copytruncate, a read that comes before the next scan (the
+/// watcher reports the write, not the truncation) sees a file no shorter than
+/// the old offset, reads on from there, and `refresh_fingerprint` then hashes
+/// the new first bytes: the truncation is never noticed and the new head is
+/// lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_file_copytruncated_and_rewritten_longer_before_a_scan_is_read_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    std::fs::write(&app, b"old 0\n").unwrap();
+    let (mut tailer, mut batches, _outcomes) = tailer(settings(dir.path()));
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(drain_lines(&mut batches), ["old 0"]);
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&app).unwrap();
+    writer.set_len(0).unwrap();
+    writer.write_all(b"new 0\nnew 1\nnew 2\n").unwrap();
+    // The watcher's write event: a read without a scan first.
+    tailer.read_pass(true).await.unwrap();
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    let lines = drain_lines(&mut batches);
+    assert!(
+        lines.iter().any(|line| line == "new 0"),
+        "the head of the rewritten file was lost: {lines:?}"
+    );
+}
+
+/// A truncation gives a file new first bytes, but its checkpoint entry kept
+/// the old ones until the next periodic write. A file renamed out of the
+/// globs and a crash in that window leave an entry the file no longer
+/// matches: it is not found again, and its new lines are lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copytruncated_file_renamed_before_the_next_checkpoint_is_finished_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app.log");
+    // Longer than the fingerprint, so truncation changes its first bytes.
+    let old: String = (0..40).map(|n| format!("old line {n:04}\n")).collect();
+    std::fs::write(&app, old).unwrap();
+    let (mut tailer, mut batches, mut outcomes) = tailer(settings(dir.path()));
+    tailer.scan();
+    tailer.read_pass(true).await.unwrap();
+    assert_eq!(drain_lines(&mut batches).len(), 40);
+    while let Ok(outcome) = outcomes.try_recv() {
+        tailer.settle(outcome);
+    }
+    tailer.checkpoint_if_due(true);
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&app).unwrap();
+    writer.set_len(0).unwrap();
+    writer.write_all(b"new 0\nnew 1\n").unwrap();
+    tailer.scan(); // notices the truncation
+    drop(tailer); // a crash before the next periodic checkpoint
+    std::fs::rename(&app, dir.path().join("app.log.1")).unwrap();
+    let (mut restarted, mut batches, _outcomes) = self::tailer(settings(dir.path()));
+    restarted.scan();
+    restarted.read_pass(true).await.unwrap();
+    assert_eq!(
+        drain_lines(&mut batches),
+        ["new 0", "new 1"],
+        "the truncated file renamed away was not found again"
+    );
+}
+
 mod kubernetes {
     use super::*;
     use crate::inputs::kubernetes::{KubernetesSettings, PathMetadata, TagTemplate};
