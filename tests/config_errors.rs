@@ -107,7 +107,7 @@ fn run_refuses_a_broken_config_the_same_way() {
                 "inputs:\n  app: {type: stdin, parser: cobol}\nsinks:\n  local: {type: file}\n"
             )]
         ),
-        ["sluice.yaml:2:30: unknown parser `cobol`; available: none, json, logfmt, kv, nginx, nginx_access, nginx_error, apache, apache_access, apache_error, klog, syslog, auto"]
+        ["sluice.yaml:2:30: unknown parser `cobol`; available: none, json, logfmt, kv, nginx, nginx_access, nginx_error, apache, apache_access, apache_error, klog, syslog, cri, docker, auto"]
     );
 }
 

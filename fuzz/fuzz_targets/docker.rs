@@ -1,12 +1,17 @@
 #![no_main]
 //! `parse_docker` (json-file driver): a decoded message is never longer
 //! than the line (unescaping only shrinks); a borrowed one lies inside the
-//! line; `detect_format` agrees with the decoder.
+//! line; an error's offset lies within the line; `detect_container_format`
+//! agrees with the decoder; the record entry point passes the shared result
+//! checks and agrees with the decoder.
 
 use std::borrow::Cow;
 
 use libfuzzer_sys::fuzz_target;
-use sluice::inputs::container_log::{detect_format, parse_docker, ContainerLogFormat};
+use sluice_fuzz::check_result;
+use sluice_parsers::{
+    detect_container_format, parse_docker, parse_docker_record, ContainerLogFormat,
+};
 
 fuzz_target!(|data: &[u8]| {
     let result = parse_docker(data);
@@ -27,9 +32,13 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(err) => {
             let _ = (err.to_string(), err.reason());
+            assert!(err.offset() <= data.len(), "offset past the line: {err:?}");
         }
     }
-    if detect_format(data) == Some(ContainerLogFormat::Docker) {
+    if detect_container_format(data) == Some(ContainerLogFormat::Docker) {
         assert!(result.is_ok(), "detected as docker but does not decode");
     }
+    let record = parse_docker_record(data);
+    check_result("docker", data, &record);
+    assert_eq!(record.is_ok(), result.is_ok(), "record and entry disagree");
 });

@@ -2,14 +2,15 @@
 //! `cargo bench -p sluice-parsers --bench formats`. Throughput is bytes of
 //! input per second, one core, records built and dropped.
 
-use std::hint::black_box;
+mod line_throughput;
 
 /// The allocator the sluice binary uses.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chrono::{DateTime, Utc};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion};
+use line_throughput::bench_lines;
 use sluice_parsers::{
     parse_apache_access, parse_apache_error, parse_auto_at, parse_json, parse_klog_at, parse_kv,
     parse_logfmt, parse_nginx_access, FieldType, RegexParser, TimeFormat, TimeZone,
@@ -188,51 +189,37 @@ fn mixed_lines() -> Vec<String> {
         .collect()
 }
 
-fn bench_format(c: &mut Criterion, name: &str, lines: &[String], parse: impl Fn(&[u8]) -> bool) {
-    assert!(
-        lines.iter().all(|line| parse(line.as_bytes())),
-        "{name}: sample lines must parse"
-    );
-    let bytes: usize = lines.iter().map(String::len).sum();
-    let mut group = c.benchmark_group("formats");
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function(name, |b| {
-        b.iter(|| {
-            for line in lines {
-                black_box(parse(black_box(line.as_bytes())));
-            }
-        })
-    });
-    group.finish();
-}
-
 fn formats(c: &mut Criterion) {
     let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().expect("reference time");
-    bench_format(c, "json", &json_lines(), |line| parse_json(line).is_ok());
-    bench_format(c, "logfmt", &logfmt_lines(), |line| {
+    let mut group = c.benchmark_group("formats");
+    bench_lines(&mut group, "json", &json_lines(), |line| {
+        parse_json(line).is_ok()
+    });
+    bench_lines(&mut group, "logfmt", &logfmt_lines(), |line| {
         parse_logfmt(line).is_ok()
     });
-    bench_format(c, "nginx_access", &nginx_lines(), |line| {
+    bench_lines(&mut group, "nginx_access", &nginx_lines(), |line| {
         parse_nginx_access(line).is_ok()
     });
-    bench_format(c, "apache_error", &apache_error_lines(), |line| {
+    bench_lines(&mut group, "apache_error", &apache_error_lines(), |line| {
         parse_apache_error(line).is_ok()
     });
-    bench_format(c, "klog", &klog_lines(), |line| {
+    bench_lines(&mut group, "klog", &klog_lines(), |line| {
         parse_klog_at(line, now).is_ok()
     });
-    bench_format(c, "kv", &kv_lines(), |line| parse_kv(line).is_ok());
+    bench_lines(&mut group, "kv", &kv_lines(), |line| parse_kv(line).is_ok());
     // Apache's access formats are nginx's lines with Apache's namespace.
-    bench_format(c, "apache_access", &nginx_lines(), |line| {
+    bench_lines(&mut group, "apache_access", &nginx_lines(), |line| {
         parse_apache_access(line).is_ok()
     });
     let java = java_app_parser();
-    bench_format(c, "regex", &java_app_lines(), |line| {
+    bench_lines(&mut group, "regex", &java_app_lines(), |line| {
         java.parse_at(line, now).is_ok()
     });
-    bench_format(c, "auto", &mixed_lines(), |line| {
+    bench_lines(&mut group, "auto", &mixed_lines(), |line| {
         parse_auto_at(line, now).is_ok_and(|record| record.len() > 1)
     });
+    group.finish();
 }
 
 criterion_group!(benches, formats);

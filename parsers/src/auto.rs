@@ -4,17 +4,21 @@
 //! comparisons; only a candidate whose test passes is parsed, and the first
 //! parse that succeeds wins. In order:
 //!
-//! 1. `{` → `json`;
-//! 2. `<` → `syslog` (a PRI);
-//! 3. `[` → `apache_error` (`[Mon Nov 23 …]`);
-//! 4. `YYYY/MM/DD ` → `nginx_error`;
-//! 5. `I`, `W`, `E` or `F` and four digits → `klog`;
-//! 6. a month name, a space, a day → `syslog` (RFC 3164 without PRI);
-//! 7. `YYYY-MM-DDT` → `syslog` (RFC 3164 with rsyslog's precise time);
-//! 8. `[…]` then a `"` (the time and the request of an access log) →
-//!    `nginx_access` (Apache's common and combined formats are the same
-//!    lines, so they come out under `nginx.access`);
-//! 9. a first word with `=` in it → `logfmt`.
+//! 1. `{"log":` → `docker` (json-file lines always start so; a line that
+//!    is not one falls through to `json`, as does a docker line written
+//!    with its keys in another order);
+//! 2. `{` → `json`;
+//! 3. `<` → `syslog` (a PRI);
+//! 4. `[` → `apache_error` (`[Mon Nov 23 …]`);
+//! 5. `YYYY/MM/DD ` → `nginx_error`;
+//! 6. `I`, `W`, `E` or `F` and four digits → `klog`;
+//! 7. a month name, a space, a day → `syslog` (RFC 3164 without PRI);
+//! 8. `YYYY-MM-DDT…` then ` stdout ` or ` stderr ` → `cri`;
+//! 9. `YYYY-MM-DDT` → `syslog` (RFC 3164 with rsyslog's precise time);
+//! 10. `[…]` then a `"` (the time and the request of an access log) →
+//!     `nginx_access` (Apache's common and combined formats are the same
+//!     lines, so they come out under `nginx.access`);
+//! 11. a first word with `=` in it → `logfmt`.
 //!
 //! A line nothing claims becomes `{"message": line}`: `auto` never fails.
 
@@ -23,8 +27,9 @@ use serde_json::Value;
 
 use crate::scan::month_number;
 use crate::{
-    parse_apache_error_in, parse_json, parse_klog_in, parse_logfmt, parse_nginx_access,
-    parse_nginx_error_in, parse_syslog_in, ParseError, Record, TimeContext,
+    parse_apache_error_in, parse_cri_record, parse_docker_record, parse_json, parse_klog_in,
+    parse_logfmt, parse_nginx_access, parse_nginx_error_in, parse_syslog_in, ParseError, Record,
+    TimeContext,
 };
 
 /// Parses `line` with the first detected format that accepts it; `now`
@@ -48,7 +53,10 @@ pub fn parse_auto_in(line: &[u8], context: &TimeContext) -> Result<Record, Parse
         .position(|byte| !byte.is_ascii_whitespace())
         .unwrap_or(line.len());
     let head = &line[start..];
-    let candidates: [Candidate<'_>; 9] = [
+    let candidates: [Candidate<'_>; 11] = [
+        (head.starts_with(br#"{"log":"#), &|| {
+            parse_docker_record(line)
+        }),
         (head.first() == Some(&b'{'), &|| parse_json(line)),
         (head.first() == Some(&b'<'), &|| {
             parse_syslog_in(line, context)
@@ -59,6 +67,7 @@ pub fn parse_auto_in(line: &[u8], context: &TimeContext) -> Result<Record, Parse
         (is_slashed_date(head), &|| parse_nginx_error_in(line, zone)),
         (is_klog_header(head), &|| parse_klog_in(line, context)),
         (is_month_day(head), &|| parse_syslog_in(line, context)),
+        (is_cri_header(head), &|| parse_cri_record(line)),
         (is_iso_date(head), &|| parse_syslog_in(line, context)),
         (has_bracketed_time_then_quote(line), &|| {
             parse_nginx_access(line)
@@ -91,6 +100,17 @@ fn is_iso_date(head: &[u8]) -> bool {
         && head[4] == b'-'
         && head[7] == b'-'
         && head[10] == b'T'
+}
+
+/// `2026-11-23T… stdout ` (or `stderr`): a container runtime's CRI line.
+/// A syslog host named `stdout` would match too, but then the CRI tag
+/// (`F`, `P`) must follow for the CRI parser to accept it.
+fn is_cri_header(head: &[u8]) -> bool {
+    is_iso_date(head)
+        && memchr::memchr(b' ', head).is_some_and(|space| {
+            let stream = &head[space + 1..];
+            stream.starts_with(b"stdout ") || stream.starts_with(b"stderr ")
+        })
 }
 
 /// `[…]` and then a `"`: an access log's time and request.

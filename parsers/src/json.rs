@@ -65,7 +65,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
 /// serde_json reports 1-based line/column; the line may contain escaped
 /// newlines only, so line is almost always 1.
-fn byte_offset(input: &[u8], line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(input: &[u8], line: usize, column: usize) -> usize {
     let mut offset = 0;
     for _ in 1..line {
         match memchr::memchr(b'\n', &input[offset..]) {
@@ -76,7 +76,7 @@ fn byte_offset(input: &[u8], line: usize, column: usize) -> usize {
     (offset + column.saturating_sub(1)).min(input.len())
 }
 
-fn strip_position(message: &str) -> String {
+pub(crate) fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_owned(),
         None => message.to_owned(),

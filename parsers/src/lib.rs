@@ -17,6 +17,7 @@
 mod access_log;
 mod apache;
 mod auto;
+mod container;
 mod json;
 mod klog;
 mod logfmt;
@@ -32,6 +33,10 @@ pub use apache::{
     parse_apache, parse_apache_access, parse_apache_error, parse_apache_error_in, parse_apache_in,
 };
 pub use auto::{parse_auto_at, parse_auto_in};
+pub use container::{
+    detect_container_format, parse_cri, parse_cri_record, parse_docker, parse_docker_record,
+    ContainerEntry, ContainerLogError, ContainerLogFormat, Stream,
+};
 pub use json::parse_json;
 pub use klog::{parse_klog, parse_klog_at, parse_klog_in};
 pub use logfmt::{parse_kv, parse_logfmt};
@@ -53,7 +58,8 @@ pub use zone::{TimeContext, TimeZone};
 /// Names: `json`, `logfmt`, `kv`, `nginx` (access, or error for lines
 /// starting `YYYY/`), `nginx_access`, `nginx_error`, `apache` (error for
 /// lines starting `[`, access otherwise), `apache_access`, `apache_error`,
-/// `klog`, `syslog` (RFC 5424 or 3164, detected per line), `auto` (a
+/// `klog`, `syslog` (RFC 5424 or 3164, detected per line), `cri` and
+/// `docker` (container runtime log lines, see [`parse_cri_record`]), `auto` (a
 /// detection chain over all of them, see [`parse_auto_at`]).
 ///
 /// ```
@@ -80,6 +86,8 @@ pub const FORMATS: &[&str] = &[
     "apache_error",
     "klog",
     "syslog",
+    "cri",
+    "docker",
     "auto",
 ];
 
@@ -120,6 +128,8 @@ fn dispatch(
         "apache_error" => parse_apache_error_in(line, context().zone()),
         "klog" => parse_klog_in(line, &context()),
         "syslog" => parse_syslog_in(line, &context()),
+        "cri" => parse_cri_record(line),
+        "docker" => parse_docker_record(line),
         "auto" => parse_auto_in(line, &context()),
         _ => return None,
     })

@@ -51,6 +51,26 @@ impl Stamp<'_> {
     }
 }
 
+impl Stamp<'_> {
+    /// The instant, with a leap second as chrono holds it (`:59` and more
+    /// than 10^9 nanoseconds).
+    pub(crate) fn to_datetime(self) -> DateTime<Utc> {
+        let digits = self.fraction.len().min(9) as u32;
+        let nanos = decimal(self.fraction) * 10u32.pow(9 - digits);
+        let nanos = nanos + if self.leap { 1_000_000_000 } else { 0 };
+        // In range: at most 9 digits, and a leap second only at `:59`.
+        self.utc
+            .with_nanosecond(nanos)
+            .unwrap_or(self.utc)
+            .and_utc()
+    }
+
+    /// How many fraction digits the line wrote (0 to 9).
+    pub(crate) fn fraction_digits(self) -> u8 {
+        self.fraction.len() as u8
+    }
+}
+
 /// An RFC 3164 timestamp as written: no zone, and a year only where a
 /// device adds one (`Nov 23 2026 10:29:01`, Cisco's `service timestamps
 /// log datetime year`).

@@ -28,24 +28,9 @@ struct LineSpan {
     attrs: LineAttrs,
 }
 
-/// Which output stream of a container a line was written to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    /// Standard output.
-    Stdout,
-    /// Standard error.
-    Stderr,
-}
-
-impl Stream {
-    /// `stdout` or `stderr`, as container runtimes write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Stdout => "stdout",
-            Self::Stderr => "stderr",
-        }
-    }
-}
+/// Which output stream of a container a line was written to; defined
+/// with the container log decoders.
+pub use sluice_parsers::Stream;
 
 /// What an input knows about a line besides its bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

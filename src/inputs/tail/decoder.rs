@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::inputs::container_log::{detect_format, PartialMerger};
+use crate::inputs::container_log::{detect_container_format, PartialMerger};
 use crate::inputs::framing::{FramedLine, LineFramer};
 use crate::inputs::multiline::{MultilineAggregator, MultilineRules};
 use crate::pipeline::{LineAttrs, Lines, Stream};
@@ -179,7 +179,7 @@ fn unwrap_envelope(envelope: &mut Envelope, line: FramedLine<'_>, stage: &mut Jo
             max_entry_bytes,
         } => {
             if merger.is_none() {
-                *merger = detect_format(line.bytes)
+                *merger = detect_container_format(line.bytes)
                     .map(|format| PartialMerger::new(format, *max_entry_bytes));
             }
             match merger {
