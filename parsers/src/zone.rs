@@ -178,29 +178,25 @@ fn resolve<Z: chrono::TimeZone>(zone: &Z, wall: NaiveDateTime) -> Option<NaiveDa
     }
 }
 
-/// `+hh:mm`, `+hhmm` or `+hh` (and `-`), hours up to 23.
+/// `+hh:mm`, `+hhmm` or `+hh` (and `-`), hours up to 23. Works on bytes:
+/// the text is user input and may hold multi-byte characters anywhere.
 fn parse_offset(text: &str) -> Option<FixedOffset> {
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
+    let (sign, digits) = match text.as_bytes().split_first()? {
+        (b'+', rest) => (1, rest),
+        (b'-', rest) => (-1, rest),
         _ => return None,
     };
-    let digits = &text[1..];
-    let (hours, minutes) = match digits.len() {
-        2 => (digits, "00"),
-        4 => digits.split_at(2),
-        5 if digits.as_bytes()[2] == b':' => (&digits[..2], &digits[3..]),
+    let (hours, minutes): (&[u8], &[u8]) = match digits {
+        [_, _] => (digits, b"00"),
+        [_, _, _, _] => digits.split_at(2),
+        [_, _, b':', _, _] => (&digits[..2], &digits[3..]),
         _ => return None,
     };
-    if !hours
-        .bytes()
-        .chain(minutes.bytes())
-        .all(|byte| byte.is_ascii_digit())
-    {
+    if !hours.iter().chain(minutes).all(u8::is_ascii_digit) {
         return None;
     }
-    let hours: i32 = hours.parse().ok()?;
-    let minutes: i32 = minutes.parse().ok()?;
+    let two_digits = |pair: &[u8]| i32::from(pair[0] - b'0') * 10 + i32::from(pair[1] - b'0');
+    let (hours, minutes) = (two_digits(hours), two_digits(minutes));
     if hours > 23 || minutes > 59 {
         return None;
     }
@@ -251,6 +247,11 @@ mod tests {
             "+0a:00",
             "",
             "local ",
+            // Found by the fuzzer: a multi-byte character where an offset's
+            // digits go used to split a string inside the character.
+            "-2\u{f0}5",
+            "+\u{e9}",
+            "+1\u{e9}:00",
         ] {
             assert_eq!(
                 TimeZone::from_name(name),
