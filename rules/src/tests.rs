@@ -245,7 +245,7 @@ fn bad_regex_points_inside_the_pattern() {
 fn unknown_detector_and_unknown_key_are_errors() {
     assert_eq!(
         headlines("mask:\n  - name: d\n    detect: passport\n    action: redact\n"),
-        ["r.yaml:3:13: unknown detector `passport`; built-in detectors: email, credit_card"]
+        ["r.yaml:3:13: unknown detector `passport`; built-in detectors: email, phone, credit_card, us_ssn, iban, cn_resident_id, ipv4, ipv6, mac, jwt, aws_access_key, aws_secret_key, github_token, gitlab_token, slack_token, stripe_key, google_api_key, private_key, auth_header, url_credentials"]
     );
     let unknown = headlines("mask:\n  - name: d\n    feild: x\n    action: redact\n");
     assert_eq!(unknown.len(), 1);
