@@ -97,8 +97,9 @@ struct ValueRule {
     value_group: Option<usize>,
     locate: Locate,
     action: MaskAction,
-    /// Built-in detectors validate what they find, so they may also look at
-    /// large numbers; a custom pattern would mangle timestamps and counters.
+    /// Checksummed built-in detectors validate what they find, so they may
+    /// also look at large numbers; a custom pattern would mangle timestamps
+    /// and counters.
     scans_numbers: bool,
 }
 
@@ -145,8 +146,8 @@ impl MaskStage {
                         ));
                         continue;
                     }
-                    let (finder_source, locate) = match (pattern, detect) {
-                        (Some(pattern), _) => (pattern.clone(), whole_candidate as Locate),
+                    let (finder_source, locate, scans_numbers) = match (pattern, detect) {
+                        (Some(pattern), _) => (pattern.clone(), whole_candidate as Locate, false),
                         (None, Some(detect)) => match detectors::find(&detect.value) {
                             Some(detector) => (
                                 serde_saphyr::Spanned::new(
@@ -155,6 +156,7 @@ impl MaskStage {
                                     detect.defined,
                                 ),
                                 detector.locate,
+                                detector.scans_numbers,
                             ),
                             None => {
                                 diagnostics.push(file.error_at(
@@ -181,7 +183,7 @@ impl MaskStage {
                             value_group,
                             locate,
                             action,
-                            scans_numbers: detect.is_some(),
+                            scans_numbers,
                         });
                     }
                 }

@@ -438,12 +438,13 @@ fn builtin_packs_leave_look_alikes_and_network_addresses_alone() {
 #[test]
 fn keep_last_masks_letters_and_digits_but_not_separators() {
     let rules = compile(
-        "mask:\n  - name: cards\n    detect: credit_card\n    action: partial\n    keep_last: 4\n",
+        "mask:\n  - name: accounts\n    field: account\n    action: partial\n    keep_last: 2\n  - name: cards\n    detect: credit_card\n    action: partial\n    keep_last: 4\n",
     )
     .unwrap();
     let mut event = record(json!({
         "message": "paid 4111 1111 1111 1111 and 3782-822463-10005",
-        "number": 5_555_555_555_554_444_u64
+        "number": 5_555_555_555_554_444_u64,
+        "account": "AB-12/34"
     }));
     rules.mask.apply(&mut event, None);
     assert_eq!(
@@ -451,6 +452,7 @@ fn keep_last_masks_letters_and_digits_but_not_separators() {
         "paid **** **** **** 1111 and ****-******-*0005"
     );
     assert_eq!(event["number"], "************4444");
+    assert_eq!(event["account"], "**-**/34");
 }
 
 #[test]
@@ -495,6 +497,18 @@ fn cards_next_to_dates_and_cards_logged_as_numbers_are_masked() {
         event["order"], 4111111111111112_u64,
         "fails Luhn: kept as a number"
     );
+}
+
+#[test]
+fn numbers_shaped_like_phones_stay_numbers() {
+    let rules = builtin_packs();
+    let mut event = record(json!({
+        "bytes_sent": 15_032_385_536_u64,
+        "resident": 110_105_194_912_310_118_u64
+    }));
+    rules.mask.apply(&mut event, None);
+    assert_eq!(event["bytes_sent"], 15_032_385_536_u64);
+    assert_eq!(event["resident"], "[ID REDACTED]");
 }
 
 #[test]

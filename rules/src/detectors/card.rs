@@ -9,6 +9,7 @@ pub(super) const CREDIT_CARD: Detector = Detector {
     name: "credit_card",
     regex: r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,18}(?-u:\b)",
     locate: locate_card_number,
+    scans_numbers: true,
 };
 
 /// Most digits a card number has (and so a candidate, by its regex).

@@ -10,6 +10,7 @@ pub(super) const EMAIL: Detector = Detector {
     name: "email",
     regex: r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?-u:\b)",
     locate: locate_email,
+    scans_numbers: false,
 };
 
 /// File extensions that the regex would take for a top-level domain:

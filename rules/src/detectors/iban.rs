@@ -11,6 +11,7 @@ pub(super) const IBAN: Detector = Detector {
     name: "iban",
     regex: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?-u:\b)",
     locate: locate_iban,
+    scans_numbers: false,
 };
 
 /// IBAN length per country, from the SWIFT IBAN registry.

@@ -39,6 +39,11 @@ pub struct Detector {
     /// a card number together with the digits of a following date, or the
     /// scheme word of an `Authorization` value.
     pub locate: Locate,
+    /// Whether JSON numbers are searched too. Only for all-digit entities
+    /// with a checksum (a card number logged as a number); an 11-digit
+    /// byte count must not turn into a masked phone number, nor a numeric
+    /// field into a string.
+    pub scans_numbers: bool,
 }
 
 /// Every built-in detector.

@@ -11,6 +11,7 @@ pub(super) const US_SSN: Detector = Detector {
     name: "us_ssn",
     regex: r"(?-u:\b)[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}(?-u:\b)",
     locate: locate_us_ssn,
+    scans_numbers: false,
 };
 
 /// Words that make nine bare digits an SSN.
@@ -51,6 +52,7 @@ pub(super) const CN_RESIDENT_ID: Detector = Detector {
     name: "cn_resident_id",
     regex: r"(?-u:\b)[1-9][0-9]{16}[0-9Xx](?-u:\b)",
     locate: locate_cn_resident_id,
+    scans_numbers: true,
 };
 
 /// GB 11643-1999 (ISO 7064 MOD 11-2) weights of the first 17 digits.

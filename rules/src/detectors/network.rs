@@ -12,6 +12,7 @@ pub(super) const IPV4: Detector = Detector {
     name: "ipv4",
     regex: r"(?-u:\b)[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?-u:\b)",
     locate: locate_ipv4,
+    scans_numbers: false,
 };
 
 /// Words after which a dotted quad is a version number.
@@ -39,6 +40,7 @@ pub(super) const IPV6: Detector = Detector {
     name: "ipv6",
     regex: r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,8}(?:\.[0-9]{1,3}){0,3}",
     locate: locate_ipv6,
+    scans_numbers: false,
 };
 
 fn locate_ipv6(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
@@ -61,6 +63,7 @@ pub(super) const MAC: Detector = Detector {
     name: "mac",
     regex: r"(?i)(?-u:\b)(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})(?-u:\b)",
     locate: locate_mac,
+    scans_numbers: false,
 };
 
 fn locate_mac(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {

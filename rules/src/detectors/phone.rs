@@ -24,6 +24,7 @@ pub(super) const PHONE: Detector = Detector {
         r"|(?-u:\b)[0-9]{10,11}(?-u:\b)",
     ),
     locate: locate_phone,
+    scans_numbers: false,
 };
 
 /// Words that make a bare run of 10 or 11 digits a phone number.

@@ -25,6 +25,7 @@ pub(super) const JWT: Detector = Detector {
     // A JSON object starts `{"`, which base64 writes `eyJ`.
     regex: r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*",
     locate: locate_jwt,
+    scans_numbers: false,
 };
 
 /// The one header field every JOSE header has.
@@ -50,6 +51,7 @@ pub(super) const AWS_ACCESS_KEY: Detector = Detector {
     name: "aws_access_key",
     regex: r"(?-u:\b)(?:AKIA|ASIA)[A-Z0-9]{16}(?-u:\b)",
     locate: whole,
+    scans_numbers: false,
 };
 
 /// `aws_secret_key`: 40 base64 characters. That shape is also every SHA-1
@@ -58,6 +60,7 @@ pub(super) const AWS_SECRET_KEY: Detector = Detector {
     name: "aws_secret_key",
     regex: r"[A-Za-z0-9/+]{40}",
     locate: locate_aws_secret_key,
+    scans_numbers: false,
 };
 
 const AWS_SECRET_KEYWORDS: &[&str] = &[
@@ -85,6 +88,7 @@ pub(super) const GITHUB_TOKEN: Detector = Detector {
     name: "github_token",
     regex: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)",
     locate: whole,
+    scans_numbers: false,
 };
 
 /// `gitlab_token`: personal access tokens (`glpat-`), including the newer
@@ -93,6 +97,7 @@ pub(super) const GITLAB_TOKEN: Detector = Detector {
     name: "gitlab_token",
     regex: r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,255}(?:\.[A-Za-z0-9_-]+)*",
     locate: whole,
+    scans_numbers: false,
 };
 
 /// `slack_token`: bot (`xoxb-`), user (`xoxp-`), app-level (`xoxa-`) and
@@ -101,6 +106,7 @@ pub(super) const SLACK_TOKEN: Detector = Detector {
     name: "slack_token",
     regex: r"(?-u:\b)xox[abpr]-[A-Za-z0-9-]{10,255}",
     locate: whole,
+    scans_numbers: false,
 };
 
 /// `stripe_key`: live and test secret keys and live restricted keys.
@@ -109,6 +115,7 @@ pub(super) const STRIPE_KEY: Detector = Detector {
     name: "stripe_key",
     regex: r"(?-u:\b)(?:sk_live|rk_live|sk_test)_[A-Za-z0-9]{24,247}(?-u:\b)",
     locate: whole,
+    scans_numbers: false,
 };
 
 /// `google_api_key`: `AIza` and 35 more characters.
@@ -116,6 +123,7 @@ pub(super) const GOOGLE_API_KEY: Detector = Detector {
     name: "google_api_key",
     regex: r"(?-u:\b)AIza[0-9A-Za-z_-]{35}",
     locate: locate_google_api_key,
+    scans_numbers: false,
 };
 
 fn locate_google_api_key(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
@@ -137,6 +145,7 @@ pub(super) const PRIVATE_KEY: Detector = Detector {
         r"|(?:[A-Za-z0-9+/=\s]|\\[nr])*)",
     ),
     locate: locate_private_key_body,
+    scans_numbers: false,
 };
 
 fn locate_private_key_body(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
@@ -157,6 +166,7 @@ pub(super) const AUTH_HEADER: Detector = Detector {
     name: "auth_header",
     regex: r"(?i)(?-u:\b)(?:bearer|basic)[ \t]+[A-Za-z0-9._~+/-]+=*",
     locate: locate_auth_credential,
+    scans_numbers: false,
 };
 
 /// Bearer tokens this short are words, not secrets.
@@ -192,6 +202,7 @@ pub(super) const URL_CREDENTIALS: Detector = Detector {
     // The password runs to the last `@` before the path, as in browsers.
     regex: r#"(?i)(?-u:\b)[a-z][a-z0-9+.-]*://[^\s:/?#@"'<>]*:[^\s/?#"'<>]+@"#,
     locate: locate_url_password,
+    scans_numbers: false,
 };
 
 fn locate_url_password(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
