@@ -6,17 +6,12 @@
 //! may grow.
 
 use std::borrow::Cow;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 
 use serde::Deserialize;
 
 use super::base64::check_decoded;
-use super::{byte_at, byte_before, keyword_before, Detector};
-
-/// A candidate that is all token: nothing to narrow.
-fn whole(_text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
-    Some(candidate)
-}
+use super::{byte_at, byte_before, Detector};
 
 /// `jwt`: three base64url segments whose first decodes to a JSON object
 /// with an `alg` key.
@@ -46,48 +41,68 @@ fn locate_jwt(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
 }
 
 /// `aws_access_key`: an access key id, long-term (`AKIA`) or temporary
-/// (`ASIA`).
+/// (`ASIA`), and 16 upper-case letters or digits.
 pub(super) const AWS_ACCESS_KEY: Detector = Detector {
     name: "aws_access_key",
-    regex: r"(?-u:\b)(?:AKIA|ASIA)[A-Z0-9]{16}(?-u:\b)",
-    locate: whole,
+    regex: r"(?-u:\b)(?:AKIA|ASIA)[A-Z0-9]+",
+    locate: |text, candidate| prefixed_token(text, candidate, 4, 16..=16),
     scans_numbers: false,
 };
 
-/// `aws_secret_key`: 40 base64 characters. That shape is also every SHA-1
-/// and many ids, so it counts only after a keyword.
+/// A vendor token: a prefix of `prefix_len` bytes and a body whose length is
+/// in `body_len`, not glued to a word after it. The regexes only say
+/// "prefix, then body characters" and leave lengths to this check: counted
+/// repetitions (`{36,251}`) make the shared prefilter much slower.
+fn prefixed_token(
+    text: &str,
+    candidate: Range<usize>,
+    prefix_len: usize,
+    body_len: RangeInclusive<usize>,
+) -> Option<Range<usize>> {
+    let glued =
+        byte_at(text, candidate.end).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let body = candidate.len().checked_sub(prefix_len)?;
+    (!glued && body_len.contains(&body)).then_some(candidate)
+}
+
+/// `aws_secret_key`: 40 base64 characters after its keyword. That shape is
+/// also every SHA-1 and many ids, so the keyword is required; it is part of
+/// the regex rather than looked up by `keyword_before` because a bare
+/// 40-character counter slows the shared prefilter on every value.
 pub(super) const AWS_SECRET_KEY: Detector = Detector {
     name: "aws_secret_key",
-    regex: r"[A-Za-z0-9/+]{40}",
+    regex: r#"(?i)secret[_ ]?(?:access[_ ]?)?key["']?[ \t]*(?:[:=]|=>)?[ \t]*["']?[A-Za-z0-9/+]{40}"#,
     locate: locate_aws_secret_key,
     scans_numbers: false,
 };
 
-const AWS_SECRET_KEYWORDS: &[&str] = &[
-    "secret_access_key",
-    "secretaccesskey",
-    "secret access key",
-    "secret_key",
-    "secret key",
-];
+/// Length of an AWS secret access key.
+const AWS_SECRET_LEN: usize = 40;
 
 fn locate_aws_secret_key(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
+    let key = candidate.end - AWS_SECRET_LEN..candidate.end;
     let base64 = |byte: Option<u8>| {
-        byte.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        byte.is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+'))
     };
-    let alone = !base64(byte_before(text, candidate.start))
-        && !base64(byte_at(text, candidate.end))
-        && byte_at(text, candidate.end) != Some(b'=');
-    (alone && keyword_before(text, candidate.start, AWS_SECRET_KEYWORDS)).then_some(candidate)
+    // A run that goes on (or ends in padding) is some longer value.
+    let longer = base64(byte_at(text, key.end)) || byte_at(text, key.end) == Some(b'=');
+    (!base64(byte_before(text, key.start)) && !longer).then_some(key)
 }
 
 /// `github_token`: personal (`ghp_`), OAuth (`gho_`), user-to-server
 /// (`ghu_`), server-to-server (`ghs_`), refresh (`ghr_`) and fine-grained
-/// personal (`github_pat_`) tokens.
+/// personal (`github_pat_`) tokens. GitHub documents that lengths may grow,
+/// so only a minimum is checked.
 pub(super) const GITHUB_TOKEN: Detector = Detector {
     name: "github_token",
-    regex: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?-u:\b)",
-    locate: whole,
+    regex: r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]+|github_pat_[A-Za-z0-9_]+)",
+    locate: |text, candidate| {
+        if text[candidate.clone()].starts_with("github_pat_") {
+            prefixed_token(text, candidate, "github_pat_".len(), 22..=usize::MAX)
+        } else {
+            prefixed_token(text, candidate, "ghp_".len(), 36..=usize::MAX)
+        }
+    },
     scans_numbers: false,
 };
 
@@ -95,8 +110,8 @@ pub(super) const GITHUB_TOKEN: Detector = Detector {
 /// dotted form.
 pub(super) const GITLAB_TOKEN: Detector = Detector {
     name: "gitlab_token",
-    regex: r"(?-u:\b)glpat-[A-Za-z0-9_-]{20,255}(?:\.[A-Za-z0-9_-]+)*",
-    locate: whole,
+    regex: r"(?-u:\b)glpat-[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*",
+    locate: |text, candidate| prefixed_token(text, candidate, "glpat-".len(), 20..=usize::MAX),
     scans_numbers: false,
 };
 
@@ -104,8 +119,8 @@ pub(super) const GITLAB_TOKEN: Detector = Detector {
 /// refresh (`xoxr-`) tokens.
 pub(super) const SLACK_TOKEN: Detector = Detector {
     name: "slack_token",
-    regex: r"(?-u:\b)xox[abpr]-[A-Za-z0-9-]{10,255}",
-    locate: whole,
+    regex: r"(?-u:\b)xox[abpr]-[A-Za-z0-9-]+",
+    locate: |text, candidate| prefixed_token(text, candidate, "xoxb-".len(), 10..=usize::MAX),
     scans_numbers: false,
 };
 
@@ -113,25 +128,18 @@ pub(super) const SLACK_TOKEN: Detector = Detector {
 /// Publishable keys (`pk_`) are public by design and left alone.
 pub(super) const STRIPE_KEY: Detector = Detector {
     name: "stripe_key",
-    regex: r"(?-u:\b)(?:sk_live|rk_live|sk_test)_[A-Za-z0-9]{24,247}(?-u:\b)",
-    locate: whole,
+    regex: r"(?-u:\b)(?:sk_live|rk_live|sk_test)_[A-Za-z0-9]+",
+    locate: |text, candidate| prefixed_token(text, candidate, "sk_live_".len(), 24..=usize::MAX),
     scans_numbers: false,
 };
 
 /// `google_api_key`: `AIza` and 35 more characters.
 pub(super) const GOOGLE_API_KEY: Detector = Detector {
     name: "google_api_key",
-    regex: r"(?-u:\b)AIza[0-9A-Za-z_-]{35}",
-    locate: locate_google_api_key,
+    regex: r"(?-u:\b)AIza[0-9A-Za-z_-]+",
+    locate: |text, candidate| prefixed_token(text, candidate, "AIza".len(), 35..=35),
     scans_numbers: false,
 };
-
-fn locate_google_api_key(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
-    // `-` is in the alphabet, so `\b` cannot say where the key ends.
-    let longer = byte_at(text, candidate.end)
-        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    (!longer).then_some(candidate)
-}
 
 /// `private_key`: a PEM private key block. The BEGIN and END lines stay
 /// (they say what was there); the body between them is masked. The block
