@@ -27,7 +27,7 @@ enum MaskAction {
         keep: Regex,
         template: String,
     },
-    /// Every letter and digit but the last `n` becomes `*`; separators
+    /// Every letter and digit but the last N becomes `*`; separators
     /// stay, so `4111 1111 1111 1111` reads `**** **** **** 1111`.
     KeepLast(usize),
     Hash {
@@ -55,8 +55,8 @@ impl MaskAction {
                 None => out.push_str(DEFAULT_REPLACEMENT),
             },
             Self::KeepLast(kept) => {
-                let masked = text.chars().filter(|c| c.is_alphanumeric()).count();
-                let mut to_mask = masked.saturating_sub(*kept);
+                let maskable = text.chars().filter(|c| c.is_alphanumeric()).count();
+                let mut to_mask = maskable.saturating_sub(*kept);
                 for c in text.chars() {
                     if to_mask > 0 && c.is_alphanumeric() {
                         out.push('*');
