@@ -4,13 +4,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
-use regex::{Regex, RegexSet};
+use regex::{CaptureLocations, Regex, RegexSet};
 use serde_json::Value;
 use sha2::Sha256;
 use sluice_parsers::Record;
 
 use crate::compile_support::{compile_regex, regex_set};
-use crate::detectors;
+use crate::detectors::{self, Locate};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{MaskActionName, MaskRuleConfig};
 
@@ -23,37 +23,61 @@ const MIN_SCANNED_NUMBER: u64 = 1_000_000_000;
 #[derive(Debug, Clone)]
 enum MaskAction {
     Redact(String),
-    Partial { keep: Regex, template: String },
-    Hash { key: Arc<[u8]>, hex_chars: usize },
+    Partial {
+        keep: Regex,
+        template: String,
+    },
+    /// Every letter and digit but the last N becomes `*`; separators
+    /// stay, so `4111 1111 1111 1111` reads `**** **** **** 1111`.
+    KeepLast(usize),
+    Hash {
+        key: Arc<[u8]>,
+        hex_chars: usize,
+    },
     Remove,
 }
 
 impl MaskAction {
     /// The masked text; `None` means remove.
     fn apply(&self, text: &str) -> Option<String> {
+        let mut masked = String::new();
+        self.apply_into(text, &mut masked).then_some(masked)
+    }
+
+    /// Appends the masked text to `out`; `false` means remove.
+    fn apply_into(&self, text: &str, out: &mut String) -> bool {
         match self {
-            Self::Redact(replacement) => Some(replacement.clone()),
+            Self::Redact(replacement) => out.push_str(replacement),
             // Only what the template names survives: text outside the `keep`
             // match must not leak through.
-            Self::Partial { keep, template } => Some(match keep.captures(text) {
-                Some(captures) => {
-                    let mut masked = String::new();
-                    captures.expand(template, &mut masked);
-                    masked
+            Self::Partial { keep, template } => match keep.captures(text) {
+                Some(captures) => captures.expand(template, out),
+                None => out.push_str(DEFAULT_REPLACEMENT),
+            },
+            Self::KeepLast(kept) => {
+                let maskable = text.chars().filter(|c| c.is_alphanumeric()).count();
+                let mut to_mask = maskable.saturating_sub(*kept);
+                for c in text.chars() {
+                    if to_mask > 0 && c.is_alphanumeric() {
+                        out.push('*');
+                        to_mask -= 1;
+                    } else {
+                        out.push(c);
+                    }
                 }
-                None => DEFAULT_REPLACEMENT.to_owned(),
-            }),
+            }
             Self::Hash { key, hex_chars } => {
                 let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-                    return Some(DEFAULT_REPLACEMENT.to_owned());
+                    out.push_str(DEFAULT_REPLACEMENT);
+                    return true;
                 };
                 mac.update(text.as_bytes());
-                let mut digest = hex::encode(mac.finalize().into_bytes());
-                digest.truncate(*hex_chars);
-                Some(digest)
+                let digest = hex::encode(mac.finalize().into_bytes());
+                out.push_str(&digest[..(*hex_chars).min(digest.len())]);
             }
-            Self::Remove => None,
+            Self::Remove => return false,
         }
+        true
     }
 }
 
@@ -69,10 +93,13 @@ struct ValueRule {
     /// Finds candidates. A capture group named `value` narrows what is
     /// masked (`password=(?P<value>\S+)` keeps the key visible).
     finder: Regex,
-    locate: fn(&str) -> Option<Range<usize>>,
+    /// Index of the `value` group, if the finder has one.
+    value_group: Option<usize>,
+    locate: Locate,
     action: MaskAction,
-    /// Built-in detectors validate what they find, so they may also look at
-    /// large numbers; a custom pattern would mangle timestamps and counters.
+    /// Checksummed built-in detectors validate what they find, so they may
+    /// also look at large numbers; a custom pattern would mangle timestamps
+    /// and counters.
     scans_numbers: bool,
 }
 
@@ -119,11 +146,8 @@ impl MaskStage {
                         ));
                         continue;
                     }
-                    let (finder_source, locate) = match (pattern, detect) {
-                        (Some(pattern), _) => (
-                            pattern.clone(),
-                            whole_match as fn(&str) -> Option<Range<usize>>,
-                        ),
+                    let (finder_source, locate, scans_numbers) = match (pattern, detect) {
+                        (Some(pattern), _) => (pattern.clone(), whole_candidate as Locate, false),
                         (None, Some(detect)) => match detectors::find(&detect.value) {
                             Some(detector) => (
                                 serde_saphyr::Spanned::new(
@@ -132,6 +156,7 @@ impl MaskStage {
                                     detect.defined,
                                 ),
                                 detector.locate,
+                                detector.scans_numbers,
                             ),
                             None => {
                                 diagnostics.push(file.error_at(
@@ -149,12 +174,16 @@ impl MaskStage {
                     };
                     if let Some(finder) = compile_regex(file, &finder_source, diagnostics) {
                         value_patterns.push(finder_source.value);
+                        let value_group = finder
+                            .capture_names()
+                            .position(|group| group == Some("value"));
                         stage.value_rules.push(ValueRule {
                             name,
                             finder,
+                            value_group,
                             locate,
                             action,
-                            scans_numbers: detect.is_some(),
+                            scans_numbers,
                         });
                     }
                 }
@@ -259,58 +288,25 @@ impl MaskStage {
         if !gate.is_match(text) {
             return None;
         }
-        let hits = gate.matches(text);
-        let mut current = text.to_owned();
-        let mut changed = false;
-        for index in hits.iter() {
+        let mut masked: Option<String> = None;
+        for index in gate.matches(text).iter() {
             let rule = &self.value_rules[index];
-            let mut rule_fired = false;
-            let replaced = rule
-                .finder
-                .replace_all(&current, |found: &regex::Captures<'_>| {
-                    let whole = &found[0];
-                    let target = found
-                        .name("value")
-                        .unwrap_or_else(|| found.get(0).expect("group 0 always matches"));
-                    let offset = target.start() - found.get(0).map_or(0, |m| m.start());
-                    let Some(span) = (rule.locate)(target.as_str()) else {
-                        return whole.to_owned();
-                    };
-                    rule_fired = true;
-                    let start = offset + span.start;
-                    let end = offset + span.end;
-                    let masked = rule.action.apply(&whole[start..end]).unwrap_or_default();
-                    format!("{}{masked}{}", &whole[..start], &whole[end..])
-                });
-            if rule_fired {
-                current = replaced.into_owned();
-                changed = true;
+            if let Some(next) = rule.mask(masked.as_deref().unwrap_or(text)) {
+                masked = Some(next);
                 note(fired, &rule.name);
             }
         }
-        changed.then_some(current)
+        masked
     }
 
     /// Runs the number-scanning detectors over a number's digits.
     fn mask_number(&self, digits: &str, fired: &mut Fired<'_>) -> Option<String> {
         let mut masked: Option<String> = None;
         for rule in self.value_rules.iter().filter(|rule| rule.scans_numbers) {
-            let current = masked.as_deref().unwrap_or(digits);
-            let Some(found) = rule.finder.find(current) else {
-                continue;
-            };
-            let Some(span) = (rule.locate)(found.as_str()) else {
-                continue;
-            };
-            let start = found.start() + span.start;
-            let end = found.start() + span.end;
-            let replacement = rule.action.apply(&current[start..end]).unwrap_or_default();
-            masked = Some(format!(
-                "{}{replacement}{}",
-                &current[..start],
-                &current[end..]
-            ));
-            note(fired, &rule.name);
+            if let Some(next) = rule.mask(masked.as_deref().unwrap_or(digits)) {
+                masked = Some(next);
+                note(fired, &rule.name);
+            }
         }
         masked
     }
@@ -322,9 +318,103 @@ impl MaskStage {
     }
 }
 
+impl ValueRule {
+    /// `text` with every span this rule finds masked; `None` (and no
+    /// allocation) when it finds none.
+    fn mask(&self, text: &str) -> Option<String> {
+        let mut masked: Option<String> = None;
+        let mut copied = 0;
+        for span in spans(&self.finder, self.value_group, self.locate, text) {
+            let out = masked.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..span.start]);
+            self.action.apply_into(&text[span.clone()], out);
+            copied = span.end;
+        }
+        let mut out = masked?;
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+}
+
 /// A custom `pattern` masks all it matches (or its `value` group).
-fn whole_match(text: &str) -> Option<Range<usize>> {
-    Some(0..text.len())
+fn whole_candidate(_text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
+    Some(candidate)
+}
+
+/// The spans a finder and its validator pick out of `text`, left to right
+/// and without overlap: the finder proposes candidates (narrowed to
+/// `value_group` when given), `locate` keeps, narrows or rejects each.
+pub(crate) fn spans<'a>(
+    finder: &'a Regex,
+    value_group: Option<usize>,
+    locate: Locate,
+    text: &'a str,
+) -> Spans<'a> {
+    Spans {
+        finder,
+        // Capture positions are needed only to find the `value` group.
+        locations: value_group.map(|_| finder.capture_locations()),
+        value_group,
+        locate,
+        text,
+        at: 0,
+    }
+}
+
+/// Iterator returned by [`spans`].
+pub(crate) struct Spans<'a> {
+    finder: &'a Regex,
+    locations: Option<CaptureLocations>,
+    value_group: Option<usize>,
+    locate: Locate,
+    text: &'a str,
+    at: usize,
+}
+
+impl Iterator for Spans<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        while self.at <= self.text.len() {
+            let (whole, candidate) = match (&mut self.locations, self.value_group) {
+                (Some(locations), Some(group)) => {
+                    let whole = self
+                        .finder
+                        .captures_read_at(locations, self.text, self.at)?
+                        .range();
+                    let candidate = locations
+                        .get(group)
+                        .map_or(whole.clone(), |(start, end)| start..end);
+                    (whole, candidate)
+                }
+                _ => {
+                    let whole = self.finder.find_at(self.text, self.at)?.range();
+                    (whole.clone(), whole)
+                }
+            };
+            // Step over an empty match, or the search would stand still.
+            self.at = if whole.is_empty() {
+                whole.end
+                    + self.text[whole.end..]
+                        .chars()
+                        .next()
+                        .map_or(1, char::len_utf8)
+            } else {
+                whole.end
+            };
+            match (self.locate)(self.text, candidate.clone()) {
+                Some(span)
+                    if !span.is_empty()
+                        && candidate.start <= span.start
+                        && span.end <= candidate.end =>
+                {
+                    return Some(span)
+                }
+                _ => {}
+            }
+        }
+        None
+    }
 }
 
 fn note(fired: &mut Fired<'_>, name: &str) {
@@ -347,6 +437,12 @@ fn compile_action(
     rule: &MaskRuleConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<MaskAction> {
+    if let Some(keep_last) = &rule.keep_last {
+        if rule.action.value != MaskActionName::Partial {
+            diagnostics.push(file.error_at(keep_last, "`keep_last` goes with `action: partial`"));
+            return None;
+        }
+    }
     match rule.action.value {
         MaskActionName::Redact => Some(MaskAction::Redact(
             rule.replacement
@@ -354,10 +450,20 @@ fn compile_action(
                 .unwrap_or_else(|| DEFAULT_REPLACEMENT.to_owned()),
         )),
         MaskActionName::Partial => {
+            if let Some(keep_last) = &rule.keep_last {
+                if rule.keep.is_some() || rule.replacement.is_some() {
+                    diagnostics.push(file.error_at(
+                        keep_last,
+                        "`keep_last` replaces each masked letter or digit with `*`: use it without `keep` and `replacement`",
+                    ));
+                    return None;
+                }
+                return Some(MaskAction::KeepLast(keep_last.value));
+            }
             let Some(keep) = &rule.keep else {
                 diagnostics.push(file.error_at(
                     &rule.action,
-                    "action `partial` needs `keep` (a regex with captures) and `replacement` (e.g. '$1***$2')",
+                    "action `partial` needs `keep` (a regex with captures) and `replacement` (e.g. '$1***$2'), or `keep_last: N`",
                 ));
                 return None;
             };

@@ -45,7 +45,8 @@ pub struct MaskRuleConfig {
     pub field: Option<Spanned<String>>,
     /// Custom detector: regex over string values; only the match is masked.
     pub pattern: Option<Spanned<String>>,
-    /// Built-in detector name (`email`, `credit_card`).
+    /// Built-in detector name (`email`, `credit_card`, …; see
+    /// `docs/rules.md`).
     pub detect: Option<Spanned<String>>,
     /// What to do.
     pub action: Spanned<MaskActionName>,
@@ -53,6 +54,9 @@ pub struct MaskRuleConfig {
     pub replacement: Option<String>,
     /// For `partial`: regex with captures the template refers to.
     pub keep: Option<Spanned<String>>,
+    /// For `partial`, instead of `keep`: every letter and digit but the
+    /// last N becomes `*`; separators stay (`**** **** **** 1111`).
+    pub keep_last: Option<Spanned<usize>>,
     /// For `hash`: environment variable holding the HMAC key.
     pub key_env: Option<Spanned<String>>,
     /// For `hash`: hex characters kept (default 16).

@@ -1,99 +1,79 @@
-//! Built-in detectors: a regex that finds candidates plus a validator that
-//! rejects look-alikes, so order numbers and ids survive masking.
+//! Payment card numbers: issuer prefix and length, printed grouping, Luhn.
 
 use std::ops::Range;
 
-/// A built-in detector.
-#[derive(Debug, Clone, Copy)]
-pub struct Detector {
-    /// Name used in rule files (`detect: email`).
-    pub name: &'static str,
-    /// Candidate regex.
-    pub regex: &'static str,
-    /// The part of a candidate that really is one (`None`: a look-alike).
-    /// A candidate can be wider than the entity, as when the regex took a
-    /// card number together with the digits of a following date.
-    pub locate: fn(&str) -> Option<Range<usize>>,
-}
+use super::Detector;
 
-/// Every built-in detector.
-pub const DETECTORS: &[Detector] = &[
-    Detector {
-        name: "email",
-        regex: r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}\b",
-        locate: |candidate| Some(0..candidate.len()),
-    },
-    Detector {
-        name: "credit_card",
-        regex: r"\b\d(?:[ -]?\d){12,18}\b",
-        locate: locate_card_number,
-    },
-];
+/// `credit_card`.
+pub(super) const CREDIT_CARD: Detector = Detector {
+    name: "credit_card",
+    regex: r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,18}(?-u:\b)",
+    locate: locate_card_number,
+    scans_numbers: true,
+};
 
-/// Finds a detector by name.
-pub fn find(name: &str) -> Option<&'static Detector> {
-    DETECTORS.iter().find(|detector| detector.name == name)
-}
-
-/// Names of all detectors, for error messages.
-pub fn names() -> Vec<&'static str> {
-    DETECTORS.iter().map(|detector| detector.name).collect()
-}
+/// Most digits a card number has (and so a candidate, by its regex).
+const MAX_DIGITS: usize = 19;
 
 /// The longest run of whole groups in the candidate that is a card
 /// number: `4111 1111 1111 1111 12` holds one, `25 4111 1111 1111 1111`
 /// too. An unseparated digit run is taken whole or not at all, since a
 /// longer number is an id, not a card.
-fn locate_card_number(candidate: &str) -> Option<Range<usize>> {
+fn locate_card_number(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
+    let offset = candidate.start;
+    let candidate = &text[candidate];
     if is_card_number(candidate) {
-        return Some(0..candidate.len());
+        return Some(offset..offset + candidate.len());
     }
-    let groups: Vec<Range<usize>> = digit_groups(candidate);
-    if groups.len() < 2 {
-        return None;
-    }
+    let mut groups: [Range<usize>; MAX_DIGITS] = std::array::from_fn(|_| 0..0);
+    let count = digit_groups(candidate, &mut groups);
+    let groups = &groups[..count];
     for take in (1..groups.len()).rev() {
         for first in 0..=groups.len() - take {
             let span = groups[first].start..groups[first + take - 1].end;
             if is_card_number(&candidate[span.clone()]) {
-                return Some(span);
+                return Some(offset + span.start..offset + span.end);
             }
         }
     }
     None
 }
 
-/// Byte ranges of the digit runs between separators.
-fn digit_groups(text: &str) -> Vec<Range<usize>> {
-    let mut groups = Vec::new();
+/// Fills `groups` with the byte ranges of the digit runs between
+/// separators; returns how many there are.
+fn digit_groups(text: &str, groups: &mut [Range<usize>; MAX_DIGITS]) -> usize {
+    let mut count = 0;
     let mut start = None;
-    for (at, byte) in text.bytes().enumerate() {
+    for (at, byte) in text.bytes().enumerate().chain([(text.len(), b' ')]) {
         match (byte.is_ascii_digit(), start) {
             (true, None) => start = Some(at),
-            (false, Some(begin)) => {
-                groups.push(begin..at);
+            (false, Some(begin)) if count < MAX_DIGITS => {
+                groups[count] = begin..at;
+                count += 1;
                 start = None;
             }
             _ => {}
         }
     }
-    if let Some(begin) = start {
-        groups.push(begin..text.len());
-    }
-    groups
+    count
 }
 
 /// Card numbers: a known brand prefix with a length that brand issues,
 /// separators (if any) in the printed grouping, and Luhn. Luhn alone passes
-/// one random number in ten; prefix and grouping keep UUIDs, trace ids and
-/// order numbers out.
+/// one random number in ten; prefix, length and grouping keep UUIDs, trace
+/// ids, 18-digit ids and order numbers out.
 fn is_card_number(candidate: &str) -> bool {
-    let digits: Vec<u32> = candidate
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    has_card_grouping(candidate) && brand_accepts(&digits) && luhn_valid(&digits)
+    let mut digits = [0_u32; MAX_DIGITS];
+    let mut len = 0;
+    for byte in candidate.bytes().filter(u8::is_ascii_digit) {
+        if len == MAX_DIGITS {
+            return false;
+        }
+        digits[len] = u32::from(byte - b'0');
+        len += 1;
+    }
+    let digits = &digits[..len];
+    has_card_grouping(candidate) && brand_accepts(digits) && luhn_valid(digits)
 }
 
 /// `4111111111111111`, `4111 1111 1111 1111`, `3782-822463-10005`: one
@@ -103,21 +83,25 @@ fn has_card_grouping(candidate: &str) -> bool {
     let Some(separator) = candidate.bytes().find(|b| !b.is_ascii_digit()) else {
         return true;
     };
-    let groups: Vec<&str> = candidate.split(char::from(separator)).collect();
-    if groups
-        .iter()
-        .any(|group| group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return false; // mixed separators
+    let mut lengths = [0_usize; MAX_DIGITS];
+    let mut count = 0;
+    for group in candidate.split(char::from(separator)) {
+        if group.is_empty() || !group.bytes().all(|b| b.is_ascii_digit()) || count == MAX_DIGITS {
+            return false; // mixed or doubled separators
+        }
+        lengths[count] = group.len();
+        count += 1;
     }
-    let groups: Vec<usize> = groups.iter().map(|group| group.len()).collect();
-    let fours_then_short = groups
+    let lengths = &lengths[..count];
+    let fours_then_short = lengths
         .split_last()
         .is_some_and(|(last, rest)| rest.iter().all(|&len| len == 4) && (1..=4).contains(last));
-    fours_then_short || groups == [4, 6, 5] || groups == [4, 6, 4]
+    fours_then_short || lengths == [4, 6, 5] || lengths == [4, 6, 4]
 }
 
-/// Issuer prefixes and lengths (ISO/IEC 7812 ranges of the major brands).
+/// Issuer prefixes and the lengths they print (ISO/IEC 7812 ranges of the
+/// major brands). Lengths 17 and 18 are left out on purpose: no major brand
+/// prints them, while 18-digit ids are everywhere.
 fn brand_accepts(digits: &[u32]) -> bool {
     let prefix = |count: usize| {
         digits
@@ -132,16 +116,17 @@ fn brand_accepts(digits: &[u32]) -> bool {
         Some(2) => (2221..=2720).contains(&prefix(4)) && len == 16, // Mastercard 2-series
         Some(3) => {
             (matches!(prefix(2), 34 | 37) && len == 15) // Amex
-                || ((3528..=3589).contains(&prefix(4)) && (16..=19).contains(&len)) // JCB
-                || (((300..=305).contains(&prefix(3)) || matches!(prefix(2), 36 | 38 | 39)) && (14..=19).contains(&len))
-            // Diners
+                || ((3528..=3589).contains(&prefix(4)) && matches!(len, 16 | 19)) // JCB
+                || (prefix(2) == 36 && len == 14) // Diners International
+                || (((300..=305).contains(&prefix(3)) || matches!(prefix(2), 38 | 39))
+                    && matches!(len, 14 | 16 | 19)) // Diners
         }
         Some(6) => {
             (prefix(4) == 6011
                 || (644..=649).contains(&prefix(3))
                 || prefix(2) == 65
                 || prefix(2) == 62)
-                && (16..=19).contains(&len) // Discover, UnionPay
+                && matches!(len, 16 | 19) // Discover, UnionPay
         }
         _ => false,
     }
@@ -183,6 +168,7 @@ fn luhn_sum(digits: &[u32], has_check_digit: bool) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detectors::test_support::{assert_ignores, assert_masks};
 
     #[test]
     fn luhn_accepts_test_cards_and_rejects_order_numbers() {
@@ -201,13 +187,35 @@ mod tests {
     #[test]
     fn card_is_found_inside_a_wider_candidate() {
         let text = "4111 1111 1111 1111 12";
-        assert_eq!(locate_card_number(text), Some(0..19));
-        assert_eq!(locate_card_number("25 4111 1111 1111 1111"), Some(3..22));
+        assert_eq!(locate_card_number(text, 0..text.len()), Some(0..19));
+        let text = "25 4111 1111 1111 1111";
+        assert_eq!(locate_card_number(text, 0..text.len()), Some(3..22));
+        let text = "411111111111111112";
         assert_eq!(
-            locate_card_number("411111111111111112"),
+            locate_card_number(text, 0..text.len()),
             None,
             "an unseparated longer number is an id"
         );
+    }
+
+    #[test]
+    fn detector_masks_cards_of_each_brand_in_text() {
+        assert_masks(
+            "credit_card",
+            "visa 4111 1111 1111 1111, mc 5555555555554444",
+            &["4111 1111 1111 1111", "5555555555554444"],
+        );
+        assert_masks(
+            "credit_card",
+            "amex 3782-822463-10005.",
+            &["3782-822463-10005"],
+        );
+        assert_masks(
+            "credit_card",
+            "discover=6011111111111117",
+            &["6011111111111117"],
+        );
+        assert_masks("credit_card", "卡号4111111111111111", &["4111111111111111"]);
     }
 
     #[test]
@@ -217,8 +225,22 @@ mod tests {
             9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 5
         ]));
         assert!(!is_card_number("9999999999999995"));
+        // A Luhn-valid 16-digit order number with no issuer prefix.
+        assert!(luhn_valid(&[
+            1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8
+        ]));
+        assert_ignores("credit_card", "order 1000000000000008 shipped");
+        // An 18-digit id that passes Luhn and starts like a Visa: Visa
+        // prints 13, 16 or 19 digits, never 18.
+        assert!(luhn_valid(&[
+            4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2
+        ]));
+        assert_ignores("credit_card", "id 400000000000000002");
         // Digit-only UUID prefix: 8-4-4 grouping is not how cards print.
         assert!(!is_card_number("41111111-1111-1111"));
         assert!(!is_card_number("4111-11111111-1111"));
+        // Inside a longer token or number.
+        assert_ignores("credit_card", "trace=a4111111111111111");
+        assert_ignores("credit_card", "41111111111111110000");
     }
 }
