@@ -295,15 +295,8 @@ fn corpus_covers_every_entity_and_decoy_kind() {
     }
 }
 
-// Fails today (seed 20261123: 49.78% of secrets removed, 99.88% of decoys
-// kept). Missing detectors: phone, us_ssn, iban, cn_resident_id and every
-// builtin:secrets token format; email and credit_card miss values run into
-// Chinese text (`邮箱a@b.com已绑定`: no `\b` between two Unicode word
-// characters); the card detector masks digit groups inside printed IBANs;
-// `STRIPE_SECRET_KEY`/`secret_key` fields and `SecretAccessKey=` escape the
-// field and assignment rules. Remove the ignore once the detectors are merged.
+/// The issue's bar, on the scoring seed, per entity as well as overall.
 #[test]
-#[ignore = "the default packs do not yet meet the bar; see issue 5"]
 fn default_packs_remove_secrets_and_keep_decoys() {
     let (seed, _, score) = scored();
     let failing: Vec<String> = score

@@ -20,6 +20,9 @@ const MAX_DIGITS: usize = 19;
 /// too. An unseparated digit run is taken whole or not at all, since a
 /// longer number is an id, not a card.
 fn locate_card_number(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
+    if super::inside_grouped_iban(text, candidate.start) {
+        return None;
+    }
     let offset = candidate.start;
     let candidate = &text[candidate];
     if is_card_number(candidate) {
@@ -236,6 +239,8 @@ mod tests {
             4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2
         ]));
         assert_ignores("credit_card", "id 400000000000000002");
+        // Four Luhn-valid groups inside a printed (invalid) IBAN.
+        assert_ignores("credit_card", "ref ES28 4730 2279 8791 3405 5120;");
         // Digit-only UUID prefix: 8-4-4 grouping is not how cards print.
         assert!(!is_card_number("41111111-1111-1111"));
         assert!(!is_card_number("4111-11111111-1111"));

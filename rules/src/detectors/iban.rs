@@ -113,7 +113,9 @@ fn locate_iban(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
     let bytes = &text.as_bytes()[candidate.clone()];
     let country: &[u8; 2] = bytes[..2].try_into().ok()?;
     let (_, length) = IBAN_LENGTHS.iter().find(|(code, _)| *code == country)?;
-    let spaced = bytes.contains(&b' ');
+    // Spaced when the first group is followed by a space; the regex may
+    // also have taken a separate short token after an unspaced IBAN.
+    let spaced = bytes.get(4) == Some(&b' ');
     // Where the `length`-th character ends, counting letters and digits.
     let mut seen = 0;
     let mut end = None;
@@ -171,6 +173,12 @@ mod tests {
             &["GB82 WEST 1234 5698 7654 32"],
         );
         assert_masks("iban", "NO9386011117947", &["NO9386011117947"]);
+        // Unspaced, with a short token after it that the regex also takes.
+        assert_masks(
+            "iban",
+            "iban=ES5478785358061960722875 200 ok",
+            &["ES5478785358061960722875"],
+        );
         assert_masks(
             "iban",
             "FR14 2004 1010 0505 0001 3M02 606",

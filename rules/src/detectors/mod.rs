@@ -138,6 +138,37 @@ pub(crate) fn byte_at(text: &str, at: usize) -> Option<u8> {
     text.as_bytes().get(at).copied()
 }
 
+/// Whether the text before `at` is the start of an IBAN printed in groups
+/// (`ES28 4730 2279 …`): the groups of digits that follow belong to the
+/// account number, not to a card or phone number that merely looks alike.
+pub(crate) fn inside_grouped_iban(text: &str, at: usize) -> bool {
+    const MAX_GROUPS_BEFORE: usize = 8;
+    let bytes = text.as_bytes();
+    let mut end = at;
+    for _ in 0..MAX_GROUPS_BEFORE {
+        if end == 0 || bytes[end - 1] != b' ' {
+            return false;
+        }
+        let group_end = end - 1;
+        let group_start = bytes[..group_end]
+            .iter()
+            .rposition(|b| !b.is_ascii_alphanumeric())
+            .map_or(0, |at| at + 1);
+        let group = &bytes[group_start..group_end];
+        if group.len() == 4
+            && group[..2].iter().all(u8::is_ascii_uppercase)
+            && group[2..].iter().all(u8::is_ascii_digit)
+        {
+            return true;
+        }
+        if group.is_empty() || group.len() > 4 {
+            return false;
+        }
+        end = group_start;
+    }
+    false
+}
+
 /// Whether `range` is not glued to a letter, digit or `_` on either side:
 /// `a13812345678f` holds no phone number. Non-ASCII neighbours (`手机`)
 /// do not count as glue.

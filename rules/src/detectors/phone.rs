@@ -11,7 +11,7 @@ pub(super) const PHONE: Detector = Detector {
     name: "phone",
     regex: concat!(
         // +1 415 555 0132, +44 (0)20 7946 0958, +8613812345678
-        r"\+[1-9][0-9]{0,2}(?:[ .-]?(?:\([0-9]{1,4}\)|[0-9]{2,4})){1,6}",
+        r"\+[1-9][0-9]{0,2}(?:[ .-]?(?:\([0-9]{1,4}\)|[0-9]{1,4})){1,6}",
         // (415) 555-0132
         r"|\([2-9][0-9]{2}\) ?[2-9][0-9]{2}[-. ][0-9]{4}",
         // 415-555-0132, 1.415.555.0132
@@ -34,7 +34,8 @@ const PHONE_KEYWORDS: &[&str] = &["phone", "tel", "mobile", "电话", "手机"];
 const INTERNATIONAL_DIGITS: Range<usize> = 8..16;
 
 fn locate_phone(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
-    if continues_number(text, &candidate) {
+    let candidate = unspaced_international(text, candidate);
+    if continues_number(text, &candidate) || super::inside_grouped_iban(text, candidate.start) {
         return None;
     }
     let number = &text.as_bytes()[candidate.clone()];
@@ -61,6 +62,25 @@ fn locate_phone(text: &str, candidate: Range<usize>) -> Option<Range<usize>> {
         }
     };
     valid.then_some(candidate)
+}
+
+/// `+8613812345678 200`: a number written without separators ends where
+/// its digits do; the regex, which allows spaced groups, would otherwise
+/// take the next number along.
+fn unspaced_international(text: &str, candidate: Range<usize>) -> Range<usize> {
+    let number = &text.as_bytes()[candidate.clone()];
+    if number.first() != Some(&b'+') {
+        return candidate;
+    }
+    let run = number[1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if run >= INTERNATIONAL_DIGITS.start {
+        candidate.start..candidate.start + 1 + run
+    } else {
+        candidate
+    }
 }
 
 /// `1[3-9]` and nine more digits: the mobile ranges of mainland China.
@@ -99,6 +119,14 @@ mod tests {
         assert_masks("phone", "to +44 (0)20 7946 0958.", &["+44 (0)20 7946 0958"]);
         assert_masks("phone", "sms:+8613812345678", &["+8613812345678"]);
         assert_masks("phone", "+1 (415) 555-0132", &["+1 (415) 555-0132"]);
+        // Unspaced, with an odd digit count or another number after it.
+        assert_masks("phone", "call +447255675847", &["+447255675847"]);
+        assert_masks("phone", "cb=+8618939430899 200 ok", &["+8618939430899"]);
+    }
+
+    #[test]
+    fn groups_of_a_printed_iban_are_not_phone_numbers() {
+        assert_ignores("phone", "ref FR82 4763 5357 2900 0489 9336 890");
     }
 
     #[test]
