@@ -477,26 +477,7 @@ fn compile_action(
             })
         }
         MaskActionName::Hash => {
-            let Some(key_env) = &rule.key_env else {
-                diagnostics.push(file.error_at(
-                    &rule.action,
-                    "action `hash` needs a key: set `key_env` to an environment variable holding it (unkeyed hashes of short values can be brute-forced)",
-                ));
-                return None;
-            };
-            let key = match std::env::var(&key_env.value) {
-                Ok(key) if !key.is_empty() => key,
-                _ => {
-                    diagnostics.push(file.error_at(
-                        key_env,
-                        format!(
-                            "environment variable `{}` is not set or empty",
-                            key_env.value
-                        ),
-                    ));
-                    return None;
-                }
-            };
+            let key = hash_key(file, rule, diagnostics)?;
             let hex_chars = match &rule.length {
                 Some(length) if !(8..=64).contains(&length.value) => {
                     diagnostics.push(file.error_at(length, "`length` must be between 8 and 64"));
@@ -506,10 +487,76 @@ fn compile_action(
                 None => DEFAULT_HASH_HEX_CHARS,
             };
             Some(MaskAction::Hash {
-                key: key.into_bytes().into(),
+                key: key.into(),
                 hex_chars,
             })
         }
         MaskActionName::Remove => Some(MaskAction::Remove),
     }
+}
+
+/// The HMAC key of a `hash` rule, from `key_env` or `key_file` (exactly
+/// one). Refusing to run without one is deliberate: an unkeyed hash of an
+/// SSN or a phone number is reversed by hashing every possible value.
+fn hash_key(
+    file: &SourceFile,
+    rule: &MaskRuleConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Vec<u8>> {
+    let key = match (&rule.key_env, &rule.key_file) {
+        (None, None) => {
+            diagnostics.push(file.error_at(
+                &rule.action,
+                "action `hash` needs a key: set `key_env` (an environment variable) or `key_file` (a file) holding it (unkeyed hashes of short values can be brute-forced)",
+            ));
+            return None;
+        }
+        (Some(_), Some(key_file)) => {
+            diagnostics.push(file.error_at(key_file, "give `key_env` or `key_file`, not both"));
+            return None;
+        }
+        (Some(key_env), None) => match std::env::var(&key_env.value) {
+            Ok(key) if !key.is_empty() => key.into_bytes(),
+            _ => {
+                diagnostics.push(file.error_at(
+                    key_env,
+                    format!(
+                        "environment variable `{}` is not set or empty",
+                        key_env.value
+                    ),
+                ));
+                return None;
+            }
+        },
+        (None, Some(key_file)) => {
+            let path = std::path::Path::new(&*file.name)
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .join(&key_file.value);
+            match std::fs::read(&path) {
+                Ok(key) => {
+                    // A trailing newline is how editors and `echo` leave it.
+                    let key = key.trim_ascii_end().to_vec();
+                    if key.is_empty() {
+                        diagnostics.push(
+                            file.error_at(
+                                key_file,
+                                format!("key file `{}` is empty", path.display()),
+                            ),
+                        );
+                        return None;
+                    }
+                    key
+                }
+                Err(err) => {
+                    diagnostics.push(file.error_at(
+                        key_file,
+                        format!("cannot read key file `{}`: {err}", path.display()),
+                    ));
+                    return None;
+                }
+            }
+        }
+    };
+    Some(key)
 }

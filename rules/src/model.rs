@@ -59,6 +59,9 @@ pub struct MaskRuleConfig {
     pub keep_last: Option<Spanned<usize>>,
     /// For `hash`: environment variable holding the HMAC key.
     pub key_env: Option<Spanned<String>>,
+    /// For `hash`: file holding the HMAC key (a mounted secret); relative
+    /// paths are read from the rule file's directory.
+    pub key_file: Option<Spanned<String>>,
     /// For `hash`: hex characters kept (default 16).
     pub length: Option<Spanned<usize>>,
 }

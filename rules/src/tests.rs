@@ -104,8 +104,49 @@ fn hash_is_keyed_and_stable() {
 fn hash_without_key_is_refused() {
     assert_eq!(
         headlines("mask:\n  - name: ids\n    pattern: 'x'\n    action: hash\n"),
-        ["r.yaml:4:13: action `hash` needs a key: set `key_env` to an environment variable holding it (unkeyed hashes of short values can be brute-forced)"]
+        ["r.yaml:4:13: action `hash` needs a key: set `key_env` (an environment variable) or `key_file` (a file) holding it (unkeyed hashes of short values can be brute-forced)"]
     );
+}
+
+#[test]
+fn hash_key_from_a_file_matches_the_same_key_from_the_environment() {
+    let dir = std::env::temp_dir().join(format!("sluice-hash-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hash.key"), "k2\n").unwrap();
+    std::env::set_var("SLUICE_TEST_HASH_KEY_2", "k2");
+    let rule = |key: &str| {
+        format!("mask:\n  - name: ids\n    pattern: 'EMP-\\d{{6}}'\n    action: hash\n    {key}\n")
+    };
+    let sinks = sinks();
+    let from_file = RuleSet::compile(
+        &[SourceFile::new(
+            dir.join("r.yaml").display().to_string(),
+            rule("key_file: hash.key"),
+        )],
+        &CompileContext::new(&sinks),
+    )
+    .unwrap()
+    .0;
+    let from_env = compile(&rule("key_env: SLUICE_TEST_HASH_KEY_2")).unwrap();
+    let mut a = record(json!({"message": "EMP-123456"}));
+    let mut b = a.clone();
+    from_file.mask.apply(&mut a, None);
+    from_env.mask.apply(&mut b, None);
+    assert_eq!(
+        a, b,
+        "a trailing newline in the key file is not part of the key"
+    );
+    assert_ne!(a["message"], "EMP-123456");
+
+    assert_eq!(
+        headlines(&rule("key_file: /nonexistent/hash.key")),
+        ["r.yaml:5:15: cannot read key file `/nonexistent/hash.key`: No such file or directory (os error 2)"]
+    );
+    assert_eq!(
+        headlines(&rule("key_env: X\n    key_file: k")),
+        ["r.yaml:6:15: give `key_env` or `key_file`, not both"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
