@@ -194,13 +194,34 @@ fn readme_quickstart_command_works_as_written() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let lines = workspace.indexed_lines();
+    let (alerts, lines): (Vec<_>, Vec<_>) = workspace
+        .indexed_lines()
+        .into_iter()
+        .partition(|(index, _)| index == "claude-alerts-2026.11.23");
     let sample_lines = sample
         .split(|&byte| byte == b'\n')
         .filter(|line| !line.is_empty())
         .count();
     assert_eq!(lines.len(), sample_lines);
-    let text: String = lines.iter().map(|(_, record)| record.to_string()).collect();
+    assert!(
+        !workspace.data_dir().join("dead_letters").exists(),
+        "nothing is dead-lettered"
+    );
+    // One alert per pattern match: the quickstart's rules set no thresholds.
+    let matched = lines
+        .iter()
+        .filter(|(_, record)| record.get("pattern.name").is_some())
+        .count();
+    assert_eq!(alerts.len(), matched);
+    assert!(alerts
+        .iter()
+        .any(|(_, alert)| alert["alert.pattern"] == "memory_leak_pattern"
+            && alert["alert.action"] == "restart_service"));
+    let text: String = lines
+        .iter()
+        .chain(&alerts)
+        .map(|(_, record)| record.to_string())
+        .collect();
     for secret in [
         "hunter2",
         "sk-live-abcdef",
