@@ -6,10 +6,6 @@
 
 mod line_throughput;
 
-/// The allocator the sluice binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use line_throughput::bench_lines;
 use sluice_parsers::{parse_cri, parse_cri_record, parse_docker, parse_docker_record};

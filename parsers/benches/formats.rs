@@ -4,10 +4,6 @@
 
 mod line_throughput;
 
-/// The allocator the sluice binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use line_throughput::bench_lines;

@@ -6,10 +6,6 @@
 
 use std::hint::black_box;
 
-/// The allocator the sluice binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sluice_parsers::{parse_rfc3164, parse_rfc5424, parse_syslog, TimeContext};
